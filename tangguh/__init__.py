@@ -1,0 +1,3 @@
+"""Tangguh: a resilient e-procurement node for Indonesian government bodies."""
+
+__version__ = "0.1.0"
