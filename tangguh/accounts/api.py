@@ -1,0 +1,137 @@
+"""Bearer tokens (``POST /api/v1/auth/token``), who am I, revocation; creating users."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Router, Schema
+from ninja.security import HttpBearer
+from pydantic import ConfigDict, Field
+
+from tangguh.accounts.models import User
+from tangguh.accounts.selectors import user_grants
+from tangguh.accounts.services.tokens import token_authenticate, token_issue, token_revoke
+from tangguh.accounts.services.users import user_create
+from tangguh.core.errors import InvalidInput
+from tangguh.domain.roles import Role
+
+
+class BearerAuth(HttpBearer):
+    """Resolves ``Authorization: Bearer tgh_…``; unknown, revoked and expired tokens each
+    get their own error code."""
+
+    def authenticate(self, request, token: str):
+        user, api_token = token_authenticate(raw=token)
+        request.user = user
+        request.api_token = api_token
+        return user
+
+
+bearer = BearerAuth()
+router = Router(tags=["auth"])
+
+
+def client_address(request) -> str:
+    """The peer address. Behind a proxy, configure it to set REMOTE_ADDR (see operations)."""
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TokenIn(Strict):
+    username: str = Field(max_length=150)
+    password: str = Field(max_length=1024)
+    otp: str | None = Field(default=None, max_length=10)
+    label: str = Field(default="", max_length=100)
+    lifetime_hours: int | None = None
+
+
+class TokenOut(Schema):
+    token: str
+    token_type: str = "Bearer"
+    expires_at: datetime
+
+
+class GrantOut(Schema):
+    role: str
+    scope: str
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    grants: list[GrantOut]
+    two_factor: bool
+
+
+@router.post("/token", response={201: TokenOut}, summary="Issue a bearer token")
+def issue_token(request, payload: TokenIn):
+    raw, token = token_issue(
+        username=payload.username,
+        password=payload.password,
+        otp=payload.otp,
+        address=client_address(request),
+        label=payload.label,
+        lifetime_hours=payload.lifetime_hours,
+    )
+    return 201, {"token": raw, "expires_at": token.expires_at}
+
+
+@router.delete("/token", auth=bearer, response={204: None}, summary="Revoke this token")
+def revoke_token(request):
+    token_revoke(token=request.api_token, actor=request.auth)
+    return 204, None
+
+
+@router.get("/me", auth=bearer, response=MeOut, summary="The caller and their roles")
+def me(request):
+    user: User = request.auth
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "grants": [{"role": g.role.value, "scope": g.scope} for g in user_grants(user)],
+        "two_factor": user.has_totp,
+    }
+
+
+class GrantIn(Strict):
+    role: str
+    scope: str = "node"
+
+
+class UserIn(Strict):
+    username: str = Field(max_length=150)
+    password: str = Field(max_length=1024)
+    display_name: str = Field(max_length=200)
+    email: str = Field(default="", max_length=254)
+    grants: list[GrantIn] = []
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    display_name: str
+
+
+@router.post("/users", auth=bearer, response={201: UserOut}, summary="Create an account")
+def create_user(request, payload: UserIn):
+    grants = []
+    for grant in payload.grants:
+        try:
+            grants.append((Role(grant.role), grant.scope))
+        except ValueError as exc:
+            raise InvalidInput(
+                "role.unknown", f"Peran tidak dikenal: {grant.role}.",
+                f"Unknown role: {grant.role}.", field="grants.role",
+            ) from exc
+    user = user_create(
+        actor=request.auth,
+        username=payload.username,
+        password=payload.password,
+        display_name=payload.display_name,
+        email=payload.email,
+        grants=grants,
+    )
+    return 201, user

@@ -1,0 +1,25 @@
+"""The JSON API under ``/api/v1/``: each app contributes a router; OpenAPI at
+``/api/v1/openapi.json``, interactive docs at ``/api/v1/docs``."""
+
+from ninja import NinjaAPI
+
+from tangguh import __version__
+from tangguh.accounts.api import router as auth_router
+from tangguh.api_errors import install_error_handlers
+from tangguh.audit.api import router as audit_router
+from tangguh.core.api import router as node_router
+from tangguh.organizations.api import router as organizations_router
+from tangguh.vendors.api import router as vendors_router
+
+api = NinjaAPI(
+    title="Tangguh API",
+    version=__version__,
+    description="E-procurement node API. Errors carry a stable `code`.",
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/node", node_router)
+api.add_router("/auth", auth_router)
+api.add_router("/organizations", organizations_router)
+api.add_router("/vendors", vendors_router)
+api.add_router("/audit", audit_router)

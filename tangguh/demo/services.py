@@ -1,0 +1,137 @@
+"""Loading the Mimika demo through the ordinary services, so every row is audited.
+
+Idempotent: if the demo agency exists, nothing is written; the logins are read back from the
+data directory, where the first run stored them (owner-only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import stat
+from datetime import timedelta
+from pathlib import Path
+
+import pyotp
+from django.conf import settings
+from django.db import transaction
+
+from tangguh import clock
+from tangguh.accounts.models import User
+from tangguh.accounts.services.totp import totp_begin_enrollment, totp_confirm_enrollment
+from tangguh.accounts.services.users import role_grant_unchecked, user_create_unchecked
+from tangguh.demo import data
+from tangguh.domain.roles import Role, requires_two_factor
+from tangguh.organizations.models import Agency
+from tangguh.organizations.services import (
+    agency_create_unchecked,
+    committee_form_unchecked,
+    node_ensure,
+    procurement_unit_create_unchecked,
+    work_unit_create_unchecked,
+)
+from tangguh.vendors.services import vendor_approve, vendor_register, vendor_reject
+
+ACTOR = "demo"
+
+
+def _logins_path() -> Path:
+    return settings.TANGGUH_DATA_DIR / "demo-logins.json"
+
+
+def _password() -> str:
+    return "demo-" + secrets.token_urlsafe(9)
+
+
+def _enrol_totp(user: User) -> str:
+    secret = totp_begin_enrollment(user=user)
+    # Confirmed with the previous step's code, so the current code still works for the
+    # person who logs in right after the demo starts (each step is accepted once).
+    previous = clock.now() - timedelta(seconds=30)
+    totp_confirm_enrollment(user=user, code=pyotp.TOTP(secret).at(previous))
+    return secret
+
+
+def _official(username: str, name: str, grants: list[tuple[Role, str]], logins: list) -> User:
+    password = _password()
+    user = user_create_unchecked(actor=ACTOR, username=username, password=password,
+                                 display_name=name, email=f"{username}@mimikakab.go.id",
+                                 grants=grants)
+    roles = [role for role, _ in grants]
+    entry = {"role": roles[0].value, "username": username, "password": password,
+             "totp_secret": _enrol_totp(user) if requires_two_factor(roles) else None}
+    logins.append(entry)
+    return user
+
+
+def _load() -> list[dict]:
+    logins: list[dict] = []
+    node_ensure(actor=ACTOR, name=data.NODE_NAME)
+    agency = agency_create_unchecked(actor=ACTOR, name=data.AGENCY[0], code=data.AGENCY[1])
+    units = {code: work_unit_create_unchecked(actor=ACTOR, agency=agency, name=name, code=code)
+             for name, code in data.WORK_UNITS}
+    ukpbj = procurement_unit_create_unchecked(actor=ACTOR, agency=agency,
+                                              name=data.PROCUREMENT_UNIT)
+    for username, name, role, scope in data.OFFICIALS:
+        if scope == "procurement_unit":
+            scope_key = f"procurement_unit:{ukpbj.pk}"
+        elif scope.startswith("work_unit:"):
+            scope_key = f"work_unit:{units[scope.split(':', 1)[1]].pk}"
+        else:
+            scope_key = scope
+        _official(username, name, [(Role(role), scope_key)], logins)
+    for committee_name, members in data.COMMITTEES:
+        users = []
+        for username, name in members:
+            password = _password()
+            user = user_create_unchecked(actor=ACTOR, username=username, password=password,
+                                         display_name=name, email=f"{username}@mimikakab.go.id")
+            users.append(user)
+            logins.append({"role": "committee_member", "username": username,
+                           "password": password, "committee": committee_name})
+        committee_form_unchecked(actor=ACTOR, procurement_unit=ukpbj, name=committee_name,
+                                 members=users)
+        for user, entry in zip(users, logins[-len(users):], strict=True):
+            entry["totp_secret"] = _enrol_totp(user)
+    verifier = User.objects.get(username="verifikator")
+    for company, nib, npwp, city, username, name, decision in data.VENDORS:
+        password = _password()
+        registered = vendor_register(
+            company_name=company, nib=nib, npwp=npwp, address=f"Jl. Cenderawasih No. 1, {city}",
+            city=city, email=f"{username}@example.co.id", username=username,
+            password=password, display_name=name,
+        )
+        if decision == "approved":
+            vendor_approve(actor=verifier, company_id=registered.pk)
+        elif decision == "rejected":
+            vendor_reject(actor=verifier, company_id=registered.pk, reason=data.REJECTION_REASON)
+        logins.append({"role": "vendor", "username": username, "password": password,
+                       "company": company, "totp_secret": None})
+    return logins
+
+
+def _write_logins(logins: list[dict]) -> None:
+    path = _logins_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(logins, handle, indent=1, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def demo_ensure() -> tuple[bool, list[dict]]:
+    """Load the demo if this node has none; return (loaded now?, logins)."""
+    if Agency.objects.filter(code=data.AGENCY[1]).exists():
+        path = _logins_path()
+        logins = json.loads(path.read_text()) if path.exists() else []
+        return False, logins
+    with transaction.atomic():
+        logins = _load()
+        # Written before the commit: a crash in between leaves an empty node, which the next
+        # run loads again (overwriting this file), never a node whose logins are lost.
+        _write_logins(logins)
+    return True, logins

@@ -1,0 +1,292 @@
+"""Stage templates per selection method: ordered stages, their default lengths, and timing rules.
+
+Stage lists follow Perpres 16/2018 Ps 50 (tender and seleksi stages; Tender Cepat without
+clarification or objection, Ps 50(5); appeal for construction only, Ps 50(2)); the timing rules
+take their numbers from the rule set a tender pinned, so a template holds no legal number itself.
+Default lengths are node-configurable defaults (confidence D) used by the schedule proposer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tangguh.domain.methods import Method, StageKind
+from tangguh.domain.rulesets import DayType
+
+
+class Edge(StrEnum):
+    """The start or the end of a stage."""
+
+    START = "start"
+    END = "end"
+
+
+class Bound(StrEnum):
+    """Whether a rule sets a minimum (binds rights) or a maximum (binds the committee's duty)."""
+
+    MIN = "min"
+    MAX = "max"
+
+
+@dataclass(frozen=True)
+class Point:
+    """A stage's start or end."""
+
+    stage: StageKind
+    edge: Edge
+
+
+def start(stage: StageKind) -> Point:
+    """The start of ``stage``."""
+    return Point(stage, Edge.START)
+
+
+def end(stage: StageKind) -> Point:
+    """The end of ``stage``."""
+    return Point(stage, Edge.END)
+
+
+@dataclass(frozen=True)
+class GapRule:
+    """``to`` lies at least (MIN) or at most (MAX) ``rule_key`` days after ``frm``.
+
+    ``frm`` lists alternatives; the latest one present in the schedule counts (the SPPBJ counts
+    from the appeal answer when there is an appeal stage, else from the objection answer).
+
+    The days are counted as the rule value's day type says. A maximum is a committee duty and is
+    compared by date (RULES.md "≤ N calendar days").
+    """
+
+    code: str
+    frm: tuple[Point, ...]
+    to: Point
+    bound: Bound
+    rule_key: str
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """A stage of a template with its default placement (node-configurable defaults, D).
+
+    The stage may not start before the latest of the ``after`` points present in the schedule.
+    """
+
+    kind: StageKind
+    after: tuple[Point, ...] = ()
+    default_length: int = 0
+    length_day_type: DayType = DayType.WORKING
+    start_offset_days: int = 0
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class StageTemplate:
+    """The stages of one method, in order, and the timing rules between them."""
+
+    method: Method
+    stages: tuple[StageSpec, ...]
+    rules: tuple[GapRule, ...]
+    source: str
+
+    def spec(self, kind: StageKind) -> StageSpec:
+        """The spec of ``kind`` in this template."""
+        for item in self.stages:
+            if item.kind == kind:
+                return item
+        raise KeyError(kind)
+
+    @property
+    def kinds(self) -> tuple[StageKind, ...]:
+        """The template's stage kinds in order."""
+        return tuple(item.kind for item in self.stages)
+
+
+K = StageKind
+_CAL, _WORK = DayType.CALENDAR, DayType.WORKING
+
+
+def _spec(kind, after=(), length=0, day_type=_WORK, offset=0, optional=False) -> StageSpec:
+    points = tuple(item if isinstance(item, Point) else end(item) for item in after)
+    return StageSpec(kind, points, length, day_type, offset, optional)
+
+
+def _min(frm: Point, to: Point, key: str) -> GapRule:
+    return GapRule(f"{to.stage}.{key}", (frm,), to, Bound.MIN, key)
+
+
+def _max(frm: Point | tuple[Point, ...], to: Point, key: str) -> GapRule:
+    frm = frm if isinstance(frm, tuple) else (frm,)
+    return GapRule(f"{to.stage}.{key}", frm, to, Bound.MAX, key)
+
+
+def _award_tail(after_award: StageKind, *, objection: bool) -> tuple[StageSpec, ...]:
+    if not objection:
+        return (
+            _spec(K.WINNER_ANNOUNCEMENT, [after_award], 0),
+            _spec(K.SPPBJ, [K.WINNER_ANNOUNCEMENT], 1),
+            _spec(K.CONTRACT, [K.SPPBJ], 1),
+        )
+    return (
+        _spec(K.WINNER_ANNOUNCEMENT, [after_award], 0),
+        _spec(K.OBJECTION, [K.WINNER_ANNOUNCEMENT], 5, _CAL),
+        _spec(K.OBJECTION_ANSWER, [K.OBJECTION], 3, _CAL),
+        _spec(K.APPEAL, [K.OBJECTION_ANSWER], 5, _CAL, optional=True),
+        _spec(K.APPEAL_ANSWER, [K.APPEAL], 14, _CAL, optional=True),
+        _spec(K.SPPBJ, [K.OBJECTION_ANSWER, K.APPEAL_ANSWER], 1),
+        _spec(K.CONTRACT, [K.SPPBJ], 1),
+    )
+
+
+def _objection_rules() -> tuple[GapRule, ...]:
+    return (
+        _min(end(K.WINNER_ANNOUNCEMENT), end(K.OBJECTION), "objection_window_days"),
+        _max(end(K.OBJECTION), end(K.OBJECTION_ANSWER), "objection_answer_max_days"),
+        _min(end(K.OBJECTION_ANSWER), end(K.APPEAL), "appeal_window_days"),
+        _max(end(K.APPEAL), end(K.APPEAL_ANSWER), "appeal_answer_max_days"),
+        _max(
+            (end(K.OBJECTION_ANSWER), end(K.APPEAL_ANSWER)), end(K.SPPBJ), "sppbj_max_working_days"
+        ),
+        _max(end(K.SPPBJ), end(K.CONTRACT), "contract_max_working_days"),
+    )
+
+
+_BID_RULES = (
+    _min(start(K.ANNOUNCEMENT), end(K.BID_SUBMISSION), "announcement_min_days"),
+    _min(end(K.CLARIFICATION), end(K.BID_SUBMISSION), "bid_after_addendum_min_working_days"),
+)
+
+_TENDER_HEAD = (
+    _spec(K.ANNOUNCEMENT, [], 7, _CAL),
+    _spec(K.CLARIFICATION, [start(K.ANNOUNCEMENT)], 1, offset=2),
+    _spec(K.BID_SUBMISSION, [K.CLARIFICATION], 1),
+)
+
+_SOURCE_TENDER = "Perpres 16/2018 Ps 50(1)-(2); SDP; RULES.md Time"
+
+TENDER_ONE_FILE = StageTemplate(
+    Method.TENDER_ONE_FILE,
+    _TENDER_HEAD
+    + (
+        _spec(K.OPENING, [K.BID_SUBMISSION], 1),
+        _spec(K.EVALUATION, [K.OPENING], 3),
+        _spec(K.PROOF_OF_QUALIFICATION, [K.EVALUATION], 2),
+        _spec(K.AWARD, [K.PROOF_OF_QUALIFICATION], 1),
+    )
+    + _award_tail(K.AWARD, objection=True),
+    _BID_RULES + _objection_rules(),
+    _SOURCE_TENDER,
+)
+
+_TWO_FILE_BODY = (
+    _spec(K.OPENING_TECHNICAL, [K.BID_SUBMISSION], 1),
+    _spec(K.TECHNICAL_EVALUATION, [K.OPENING_TECHNICAL], 3),
+    _spec(K.TECHNICAL_RESULT, [K.TECHNICAL_EVALUATION], 0),
+    _spec(K.OPENING_PRICE, [K.TECHNICAL_RESULT], 1),
+    _spec(K.PRICE_EVALUATION, [K.OPENING_PRICE], 2),
+)
+
+TENDER_TWO_FILES = StageTemplate(
+    Method.TENDER_TWO_FILES,
+    _TENDER_HEAD
+    + _TWO_FILE_BODY
+    + (
+        _spec(K.PROOF_OF_QUALIFICATION, [K.PRICE_EVALUATION], 2),
+        _spec(K.AWARD, [K.PROOF_OF_QUALIFICATION], 1),
+    )
+    + _award_tail(K.AWARD, objection=True),
+    _BID_RULES + _objection_rules(),
+    _SOURCE_TENDER,
+)
+
+FAST_TENDER = StageTemplate(
+    Method.FAST_TENDER,
+    (
+        _spec(K.ANNOUNCEMENT, [], 3, _CAL),
+        _spec(K.BID_SUBMISSION, [start(K.ANNOUNCEMENT)], 0),
+        _spec(K.OPENING, [K.BID_SUBMISSION], 1),
+        _spec(K.PRICE_EVALUATION, [K.OPENING], 1),
+        _spec(K.AWARD, [K.PRICE_EVALUATION], 1),
+    )
+    + _award_tail(K.AWARD, objection=False),
+    (_min(start(K.ANNOUNCEMENT), end(K.BID_SUBMISSION), "fast_tender_bid_window_min_days"),)
+    + (_max(end(K.SPPBJ), end(K.CONTRACT), "contract_max_working_days"),),
+    "Perpres 16/2018 Ps 50(5) (secondary); bid window our default (D)",
+)
+
+SELECTION = StageTemplate(
+    Method.SELECTION,
+    (
+        _spec(K.ANNOUNCEMENT, [], 7, _CAL),
+        _spec(K.QUALIFICATION_SUBMISSION, [start(K.ANNOUNCEMENT)], 0),
+        _spec(K.QUALIFICATION_EVALUATION, [K.QUALIFICATION_SUBMISSION], 3),
+        _spec(K.SHORTLIST_ANNOUNCEMENT, [K.QUALIFICATION_EVALUATION], 0),
+        _spec(K.QUALIFICATION_OBJECTION, [K.SHORTLIST_ANNOUNCEMENT], 5, _CAL),
+        _spec(K.INVITATION, [K.QUALIFICATION_OBJECTION], 0),
+        _spec(K.CLARIFICATION, [K.INVITATION], 1, offset=1),
+        _spec(K.BID_SUBMISSION, [K.CLARIFICATION], 1),
+    )
+    + _TWO_FILE_BODY
+    + (_spec(K.AWARD, [K.PRICE_EVALUATION], 1),)
+    + _award_tail(K.AWARD, objection=True)[:3]
+    + _award_tail(K.AWARD, objection=True)[5:],
+    (
+        _min(start(K.ANNOUNCEMENT), end(K.QUALIFICATION_SUBMISSION), "announcement_min_days"),
+        _min(
+            end(K.SHORTLIST_ANNOUNCEMENT),
+            end(K.QUALIFICATION_OBJECTION),
+            "qualification_objection_days",
+        ),
+        _min(end(K.CLARIFICATION), end(K.BID_SUBMISSION), "bid_after_addendum_min_working_days"),
+    )
+    + tuple(rule for rule in _objection_rules() if rule.to.stage not in (K.APPEAL, K.APPEAL_ANSWER)),
+    "Perpres 16/2018 Ps 41, Ps 50(1); appeal not available for consultancy (Ps 50(2))",
+)
+
+DIRECT_APPOINTMENT = StageTemplate(
+    Method.DIRECT_APPOINTMENT,
+    (
+        _spec(K.INVITATION, [], 0),
+        _spec(K.CLARIFICATION, [K.INVITATION], 1, offset=1),
+        _spec(K.BID_SUBMISSION, [K.CLARIFICATION], 1),
+        _spec(K.OPENING, [K.BID_SUBMISSION], 1),
+        _spec(K.EVALUATION_NEGOTIATION, [K.OPENING], 2),
+        _spec(K.AWARD, [K.EVALUATION_NEGOTIATION], 1),
+    )
+    + _award_tail(K.AWARD, objection=False),
+    (
+        _min(end(K.CLARIFICATION), end(K.BID_SUBMISSION), "bid_after_addendum_min_working_days"),
+        _max(end(K.SPPBJ), end(K.CONTRACT), "contract_max_working_days"),
+    ),
+    "Perpres 16/2018 Ps 38(4), Ps 41(4) (secondary); no objection stage",
+)
+
+DIRECT_PROCUREMENT = StageTemplate(
+    Method.DIRECT_PROCUREMENT,
+    (
+        _spec(K.INVITATION, [], 0),
+        _spec(K.BID_SUBMISSION, [K.INVITATION], 1),
+        _spec(K.EVALUATION_NEGOTIATION, [K.BID_SUBMISSION], 1),
+        _spec(K.AWARD, [K.EVALUATION_NEGOTIATION], 1),
+        _spec(K.CONTRACT, [K.AWARD], 1),
+    ),
+    (),
+    "Perpres 16/2018 Ps 38(3), Ps 41(3) (secondary); run by the Pejabat Pengadaan",
+)
+
+TEMPLATES: dict[Method, StageTemplate] = {
+    item.method: item
+    for item in (
+        TENDER_ONE_FILE,
+        TENDER_TWO_FILES,
+        FAST_TENDER,
+        SELECTION,
+        DIRECT_APPOINTMENT,
+        DIRECT_PROCUREMENT,
+    )
+}
+
+
+def template_for(method: Method) -> StageTemplate:
+    """The stage template of ``method``."""
+    return TEMPLATES[method]

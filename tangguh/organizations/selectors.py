@@ -1,0 +1,52 @@
+"""Reads of the organization tree, and the chain of scopes enclosing a target."""
+
+from __future__ import annotations
+
+from tangguh.organizations.models import Agency, Committee, Node, ProcurementUnit, WorkUnit
+
+
+def node_get() -> Node | None:
+    return Node.objects.filter(pk=1).first()
+
+
+def scope_chain(scope: str) -> list[str]:
+    """The scope and every scope enclosing it, innermost first (``node`` is implied)."""
+    kind, _, raw_id = scope.partition(":")
+    if not raw_id.isdigit():
+        return [scope]
+    pk = int(raw_id)
+    if kind == "work_unit":
+        unit = WorkUnit.objects.filter(pk=pk).only("agency_id").first()
+        return [scope] + ([f"agency:{unit.agency_id}"] if unit else [])
+    if kind == "procurement_unit":
+        pu = ProcurementUnit.objects.filter(pk=pk).only("agency_id").first()
+        return [scope] + ([f"agency:{pu.agency_id}"] if pu else [])
+    if kind == "committee":
+        committee = Committee.objects.filter(pk=pk).select_related("procurement_unit").first()
+        if committee is None:
+            return [scope]
+        pu = committee.procurement_unit
+        return [scope, f"procurement_unit:{pu.pk}", f"agency:{pu.agency_id}"]
+    return [scope]
+
+
+def scope_label(scope: str) -> str:
+    """A human name for a scope, for pages and the role list."""
+    kind, _, raw_id = scope.partition(":")
+    model = {
+        "agency": Agency,
+        "work_unit": WorkUnit,
+        "procurement_unit": ProcurementUnit,
+        "committee": Committee,
+    }.get(kind)
+    if model is not None and raw_id.isdigit():
+        obj = model.objects.filter(pk=int(raw_id)).first()
+        if obj is not None:
+            return str(obj)
+    if kind == "company" and raw_id.isdigit():
+        from tangguh.vendors.models import VendorCompany
+
+        company = VendorCompany.objects.filter(pk=int(raw_id)).first()
+        if company is not None:
+            return company.name
+    return scope

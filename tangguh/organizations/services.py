@@ -1,0 +1,187 @@
+"""Setting up the node and its organizations: agencies, work units, UKPBJ and Pokja."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from tangguh import clock
+from tangguh.accounts.models import RoleAssignment, User
+from tangguh.accounts.services.permissions import permission_require
+from tangguh.audit.services import audit_append
+from tangguh.core.errors import Conflict, InvalidInput, NotFound
+from tangguh.domain.roles import Permission, Role
+from tangguh.organizations.models import Agency, Committee, Node, ProcurementUnit, WorkUnit
+
+
+def _name(value: str, field: str = "name") -> str:
+    name = (value or "").strip()
+    if not 2 <= len(name) <= 200:
+        raise InvalidInput(
+            "organization.name_invalid",
+            "Nama wajib diisi, 2–200 karakter.",
+            "A name of 2–200 characters is required.",
+            field=field,
+        )
+    return name
+
+
+def _duplicate(what_id: str, what_en: str) -> Conflict:
+    return Conflict(
+        "organization.duplicate", f"{what_id} dengan nama itu sudah ada.",
+        f"A {what_en} with that name already exists.", field="name",
+    )
+
+
+def node_ensure(*, actor: User | str | None = "system", name: str | None = None) -> Node:
+    """Create the node row from settings on first start; rename it when ``name`` is given."""
+    with transaction.atomic():
+        node = Node.objects.filter(pk=1).first()
+        if node is None:
+            node = Node.objects.create(
+                pk=1,
+                name=name or settings.TANGGUH_NODE_NAME,
+                ocds_prefix=settings.TANGGUH_OCDS_PREFIX,
+                time_zone=settings.TIME_ZONE,
+            )
+            audit_append(actor=actor, action="node.created", object_type="node", object_id=1,
+                         payload={"name": node.name, "time_zone": node.time_zone})
+        elif name and node.name != name:
+            node.name = _name(name)
+            node.save(update_fields=["name"])
+            audit_append(actor=actor, action="node.renamed", object_type="node", object_id=1,
+                         payload={"name": node.name})
+    return node
+
+
+def agency_create_unchecked(*, actor: User | str | None, name: str, code: str = "") -> Agency:
+    name = _name(name)
+    code = slugify(code or name)[:50]
+    try:
+        with transaction.atomic():
+            agency = Agency.objects.create(name=name, code=code)
+            audit_append(actor=actor, action="agency.created", object_type="agency",
+                         object_id=agency.pk, payload={"name": name, "code": code})
+    except IntegrityError as exc:
+        raise _duplicate("Instansi", "agency") from exc
+    return agency
+
+
+def agency_create(*, actor: User, name: str, code: str = "") -> Agency:
+    permission_require(user=actor, permission=Permission.MANAGE_ORGANIZATIONS,
+                       action="agency.create")
+    return agency_create_unchecked(actor=actor, name=name, code=code)
+
+
+def _agency(agency_id: int) -> Agency:
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is None:
+        raise NotFound("agency.not_found", "Instansi tidak ditemukan.", "Agency not found.",
+                       field="agency_id")
+    return agency
+
+
+def work_unit_create_unchecked(
+    *, actor: User | str | None, agency: Agency, name: str, code: str = ""
+) -> WorkUnit:
+    name = _name(name)
+    code = slugify(code or name)[:50]
+    try:
+        with transaction.atomic():
+            unit = WorkUnit.objects.create(agency=agency, name=name, code=code)
+            audit_append(actor=actor, action="work_unit.created", object_type="work_unit",
+                         object_id=unit.pk, payload={"name": name, "agency": agency.pk})
+    except IntegrityError as exc:
+        raise _duplicate("Satuan kerja", "work unit") from exc
+    return unit
+
+
+def work_unit_create(*, actor: User, agency_id: int, name: str, code: str = "") -> WorkUnit:
+    permission_require(user=actor, permission=Permission.MANAGE_ORGANIZATIONS,
+                       scope=f"agency:{agency_id}", action="work_unit.create")
+    return work_unit_create_unchecked(actor=actor, agency=_agency(agency_id), name=name, code=code)
+
+
+def procurement_unit_create_unchecked(
+    *, actor: User | str | None, agency: Agency, name: str
+) -> ProcurementUnit:
+    name = _name(name)
+    try:
+        with transaction.atomic():
+            unit = ProcurementUnit.objects.create(agency=agency, name=name)
+            audit_append(actor=actor, action="procurement_unit.created",
+                         object_type="procurement_unit", object_id=unit.pk,
+                         payload={"name": name, "agency": agency.pk})
+    except IntegrityError as exc:
+        raise _duplicate("UKPBJ", "procurement unit") from exc
+    return unit
+
+
+def _check_members(members: list[User]) -> None:
+    """Pokja Pemilihan: an odd number of members, at least three (Perpres 16/2018 Ps 1 angka
+    12 as amended by 12/2021; Perlem LKPP 12/2021)."""
+    distinct = {m.pk for m in members}
+    if len(distinct) != len(members):
+        raise InvalidInput(
+            "committee.duplicate_member", "Anggota Pokja tidak boleh ganda.",
+            "A committee member is listed twice.", field="members",
+        )
+    if len(members) < 3 or len(members) % 2 == 0:
+        raise InvalidInput(
+            "committee.member_count",
+            f"Pokja harus beranggota ganjil, paling sedikit 3 orang (diberikan {len(members)}).",
+            f"A committee needs an odd number of members, at least 3 (got {len(members)}).",
+            field="members",
+        )
+
+
+def committee_form_unchecked(
+    *, actor: User | str | None, procurement_unit: ProcurementUnit, name: str,
+    members: list[User],
+) -> Committee:
+    name = _name(name)
+    _check_members(members)
+    try:
+        with transaction.atomic():
+            committee = Committee.objects.create(procurement_unit=procurement_unit, name=name)
+            scope = f"committee:{committee.pk}"
+            now = clock.now()
+            for member in members:
+                RoleAssignment.objects.create(
+                    user=member, role=Role.COMMITTEE_MEMBER.value, scope=scope, created_at=now
+                )
+            audit_append(
+                actor=actor, action="committee.formed", object_type="committee",
+                object_id=committee.pk,
+                payload={"name": name, "members": sorted(m.username for m in members)},
+            )
+    except IntegrityError as exc:
+        raise _duplicate("Pokja", "committee") from exc
+    return committee
+
+
+def committee_form(
+    *, actor: User, procurement_unit_id: int, name: str, member_usernames: list[str]
+) -> Committee:
+    """The UKPBJ head forms a Pokja from existing accounts."""
+    permission_require(user=actor, permission=Permission.FORM_COMMITTEE,
+                       scope=f"procurement_unit:{procurement_unit_id}", action="committee.form")
+    unit = ProcurementUnit.objects.filter(pk=procurement_unit_id).first()
+    if unit is None:
+        raise NotFound("procurement_unit.not_found", "UKPBJ tidak ditemukan.",
+                       "Procurement unit not found.", field="procurement_unit_id")
+    members = list(User.objects.filter(username__in=member_usernames, is_active=True))
+    missing = sorted(set(member_usernames) - {m.username for m in members})
+    if missing:
+        raise InvalidInput(
+            "committee.unknown_member", f"Akun tidak ditemukan: {', '.join(missing)}.",
+            f"Unknown accounts: {', '.join(missing)}.", field="members",
+        )
+    if len(member_usernames) != len(set(member_usernames)):
+        raise InvalidInput(
+            "committee.duplicate_member", "Anggota Pokja tidak boleh ganda.",
+            "A committee member is listed twice.", field="members",
+        )
+    return committee_form_unchecked(actor=actor, procurement_unit=unit, name=name,
+                                    members=members)

@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from tangguh.api import api
+from tangguh.core.health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("tangguh.web.urls")),
+]
