@@ -86,6 +86,9 @@ def _database(url: str) -> dict:
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
             ),
         }
+        # Tests use a file too, so several processes can share it (concurrency tests) and the
+        # suite runs on the same journal mode as a node.
+        db["TEST"] = {"NAME": str(Path(db["NAME"]).with_name("test-" + Path(db["NAME"]).name))}
     db.setdefault("TEST", {})
     return db
 

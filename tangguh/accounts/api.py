@@ -50,7 +50,7 @@ class TokenIn(Strict):
 
 class TokenOut(Schema):
     token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type name, not a secret
     expires_at: datetime
 
 

@@ -36,4 +36,9 @@ class AuditHead(models.Model):
     at = models.DateTimeField(null=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_single_row")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="audit_head_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"head #{self.seq} {self.hash[:12]}"

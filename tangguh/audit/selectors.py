@@ -49,4 +49,5 @@ def audit_head() -> tuple[int, str]:
 
 
 def audit_events(*, after_seq: int = 0, limit: int = 100) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(seq__gt=after_seq).order_by("seq")[: max(1, min(limit, 1000))])
+    limit = max(1, min(limit, 1000))
+    return list(AuditEvent.objects.filter(seq__gt=after_seq).order_by("seq")[:limit])

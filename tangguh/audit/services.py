@@ -8,7 +8,7 @@ from django.db import connection, transaction
 
 from tangguh import clock
 from tangguh.audit.models import AuditEvent, AuditHead
-from tangguh.domain.audit_chain import ChainEvent, event_hash
+from tangguh.domain.audit_chain import GENESIS_HASH, ChainEvent, event_hash
 
 
 def _actor_label(actor: Any) -> tuple[str, int | None]:
@@ -39,8 +39,15 @@ def audit_append(
         head_query = AuditHead.objects
         if connection.features.has_select_for_update:
             head_query = head_query.select_for_update()
-        # The head row is created by migration 0002; it always exists.
-        head = head_query.get(pk=1)
+        try:
+            head = head_query.get(pk=1)
+        except AuditHead.DoesNotExist:
+            # Migration 0002 creates the row; an emptied database (a test flush) needs it
+            # again. INSERT … ON CONFLICT DO NOTHING keeps concurrent first writers safe.
+            AuditHead.objects.bulk_create(
+                [AuditHead(pk=1, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True
+            )
+            head = head_query.get(pk=1)
         at = clock.now()
         # Times never decrease along the chain, even if the system clock steps back.
         if head.at is not None and at < head.at:

@@ -20,7 +20,7 @@ from django.db import transaction
 from tangguh import clock
 from tangguh.accounts.models import User
 from tangguh.accounts.services.totp import totp_begin_enrollment, totp_confirm_enrollment
-from tangguh.accounts.services.users import role_grant_unchecked, user_create_unchecked
+from tangguh.accounts.services.users import user_create_unchecked
 from tangguh.demo import data
 from tangguh.domain.roles import Role, requires_two_factor
 from tangguh.organizations.models import Agency

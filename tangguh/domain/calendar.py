@@ -49,7 +49,15 @@ class WorkingHours:
 _MON_THU = WorkingHours(dt.time(8, 0), dt.time(16, 0))
 _FRI = WorkingHours(dt.time(8, 0), dt.time(16, 30))
 
-DEFAULT_WEEK: tuple[WorkingHours | None, ...] = (_MON_THU, _MON_THU, _MON_THU, _MON_THU, _FRI, None, None)
+DEFAULT_WEEK: tuple[WorkingHours | None, ...] = (
+    _MON_THU,
+    _MON_THU,
+    _MON_THU,
+    _MON_THU,
+    _FRI,
+    None,
+    None,
+)
 """Default working hours, Monday first: Mon–Thu 08:00–16:00, Fri 08:00–16:30 (RULES.md, D)."""
 
 

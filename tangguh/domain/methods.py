@@ -89,8 +89,14 @@ class StageKind(StrEnum):
 
 _STAGE_LABELS = {
     StageKind.ANNOUNCEMENT: ("Pengumuman", "Announcement"),
-    StageKind.QUALIFICATION_SUBMISSION: ("Kirim Persyaratan Kualifikasi", "Qualification submission"),
-    StageKind.QUALIFICATION_EVALUATION: ("Evaluasi Dokumen Kualifikasi", "Qualification evaluation"),
+    StageKind.QUALIFICATION_SUBMISSION: (
+        "Kirim Persyaratan Kualifikasi",
+        "Qualification submission",
+    ),
+    StageKind.QUALIFICATION_EVALUATION: (
+        "Evaluasi Dokumen Kualifikasi",
+        "Qualification evaluation",
+    ),
     StageKind.SHORTLIST_ANNOUNCEMENT: ("Pengumuman Hasil Prakualifikasi", "Shortlist announcement"),
     StageKind.QUALIFICATION_OBJECTION: ("Masa Sanggah Prakualifikasi", "Qualification objection"),
     StageKind.INVITATION: ("Undangan", "Invitation"),
@@ -148,7 +154,5 @@ ENDS_ON_WORKING_MOMENT: frozenset[StageKind] = CLOSES_PARTICIPANT_RIGHT | frozen
 )
 """Stages whose end must be a working moment (RULES.md "Schedule basis", SDP, V)."""
 
-BID_WINDOW: frozenset[StageKind] = frozenset(
-    {StageKind.CLARIFICATION, StageKind.BID_SUBMISSION}
-)
+BID_WINDOW: frozenset[StageKind] = frozenset({StageKind.CLARIFICATION, StageKind.BID_SUBMISSION})
 """Stages never extended automatically once opening has begun (SPEC "Outage resilience")."""

@@ -132,9 +132,9 @@ def _extend_end(
     new_end = calendar.end_on_working_day(wall.replace(tzinfo=calendar.tz))
     if not policy.full_working_day_after_return:
         return new_end
-    while calendar.working_hours_between(
-        service_returned, new_end
-    ) < calendar.working_day_length(calendar.local(new_end).date()):
+    while calendar.working_hours_between(service_returned, new_end) < calendar.working_day_length(
+        calendar.local(new_end).date()
+    ):
         day = calendar.next_working_day(calendar.local(new_end).date(), strictly_after=True)
         hours = calendar.hours_on(day)
         kept = min(max(calendar.local(new_end).time(), hours.opens), hours.closes)
@@ -185,7 +185,7 @@ def extend_for_outages(
                 returned = max(o.end for o in hit)
                 finish = _extend_end(finish, lost, returned, calendar, policy)
         new = Stage(old.kind, calendar.local(begin), calendar.local(finish))
-        new_schedule = Schedule(new_schedule.stages + (new,))
+        new_schedule = Schedule((*new_schedule.stages, new))
         end_shifts.append((old.end, new.end - old.end))
         if new.start != old.start or new.end != old.end:
             changes.append(_change(old, new, hit, lost, calendar, policy))
@@ -204,13 +204,19 @@ def _change(old, new, hit, lost, calendar, policy) -> OutageChange:
         )
         hours = round(lost / dt.timedelta(hours=1), 1)
         return OutageChange(
-            old.kind, old, new, lost,
+            old.kind,
+            old,
+            new,
+            lost,
             f"Diperpanjang karena gangguan sistem {spans_id} ({hours} jam hilang). "
             f"Dasar: {POLICY_SOURCE}.",
             f"Extended for the outage {spans_en} ({hours} hours lost). Basis: {POLICY_SOURCE}.",
-        )  # fmt: skip
+        )
     return OutageChange(
-        old.kind, old, new, dt.timedelta(0),
+        old.kind,
+        old,
+        new,
+        dt.timedelta(0),
         "Digeser agar panjang tahap tetap setelah perpanjangan karena gangguan sistem.",
         "Moved to keep its length after an extension for an outage.",
-    )  # fmt: skip
+    )

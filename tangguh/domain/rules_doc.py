@@ -8,16 +8,17 @@ from __future__ import annotations
 import sys
 
 from tangguh.domain.methods import Method
-from tangguh.domain.rulesets import RULESETS, RuleSet, RuleValue
+from tangguh.domain.rule_values import RuleValue
+from tangguh.domain.rulesets import RULESETS, RuleSet
 from tangguh.domain.stage_templates import Bound, template_for
 
 HEADER = """# Rules encoded in Tangguh
 
 Generated from `tangguh/domain/rulesets.py` and `tangguh/domain/stage_templates.py` by
 `python -m tangguh.domain.rules_doc > docs/rules.md`. Do not edit by hand; a test fails when this
-file is stale. Confidence: **V** read in the regulation or standard document text; **S** secondary
-source quoting it; **D** our default, node-configurable. A tender keeps the rule set in force when it
-was announced.
+file is stale. Confidence: **V** read in the regulation or standard document text; **S**
+secondary source quoting it; **D** our default, node-configurable. A tender keeps the rule set in
+force when it was announced.
 """
 
 
@@ -54,9 +55,10 @@ def _template_section(method: Method) -> list[str]:
     lines += ["| # | stage | starts after | default length | ends on working moment |"]
     lines += ["|---|---|---|---|---|"]
     for number, spec in enumerate(template.stages, start=1):
-        after = ", ".join(f"{p.stage} {p.edge}" for p in spec.after) or "announcement moment"
+        after = " / ".join(f"{p.stage} {p.edge}" for p in spec.after) or "announcement moment"
         optional = " (optional)" if spec.optional else ""
-        length = f"{spec.default_length} {spec.length_day_type} days (D)"
+        unit = "day" if spec.default_length == 1 else "days"
+        length = f"{spec.default_length} {spec.length_day_type} {unit} (D)"
         working = "yes" if spec.kind.ends_on_working_moment else "no"
         lines.append(
             f"| {number} | {spec.kind.label_id}{optional} | {after} | {length} | {working} |"
@@ -64,7 +66,8 @@ def _template_section(method: Method) -> list[str]:
     lines += ["", "| code | rule | from | to |", "|---|---|---|---|"]
     for rule in template.rules:
         word = "at least" if rule.bound is Bound.MIN else "at most (warning)"
-        frm = " / ".join(f"{p.stage} {p.edge}" for p in rule.frm)
+        frm = " or ".join(f"{p.stage} {p.edge}" for p in rule.frm)
+        frm = f"latest of {frm}" if len(rule.frm) > 1 else frm
         lines.append(
             f"| `{rule.code}` | {word} `{rule.rule_key}` | {frm} | {rule.to.stage} {rule.to.edge} |"
         )

@@ -99,7 +99,9 @@ def apply_schedule_change(
         _refuse_rewriting_the_past(old, new, now)
         updated = updated.with_stage(new)
     for new in change.stages:
-        _refuse_shortening_running_stage(schedule[new.kind], updated, now, calendar, ruleset, method)
+        _refuse_shortening_running_stage(
+            schedule[new.kind], updated, now, calendar, ruleset, method
+        )
     return ScheduleChangeResult(
         updated,
         schedule_diff(schedule, updated),

@@ -11,7 +11,8 @@ import datetime as dt
 
 from tangguh.domain.calendar import WorkingCalendar
 from tangguh.domain.methods import Method
-from tangguh.domain.rulesets import DayType, RuleSet
+from tangguh.domain.rule_values import DayType
+from tangguh.domain.rulesets import RuleSet
 from tangguh.domain.schedule import Schedule, Stage
 from tangguh.domain.schedule_validation import lower_bound
 from tangguh.domain.stage_templates import Bound, Edge, Point, StageSpec, template_for
@@ -43,7 +44,7 @@ def propose_schedule(
                     finish = max(finish, lower_bound(rule, frm, calendar, ruleset))
         if spec.kind.ends_on_working_moment:
             finish = calendar.end_on_working_day(finish)
-        schedule = Schedule(schedule.stages + (Stage(spec.kind, begin, calendar.local(finish)),))
+        schedule = Schedule((*schedule.stages, Stage(spec.kind, begin, calendar.local(finish))))
     return schedule
 
 

@@ -15,7 +15,8 @@ from enum import StrEnum
 
 from tangguh.domain.calendar import WorkingCalendar
 from tangguh.domain.methods import Method, StageKind
-from tangguh.domain.rulesets import DayType, RuleSet
+from tangguh.domain.rule_values import DayType
+from tangguh.domain.rulesets import RuleSet
 from tangguh.domain.schedule import Schedule
 from tangguh.domain.stage_templates import Bound, Edge, GapRule, Point, template_for
 from tangguh.domain.timefmt import format_moment_en, format_moment_id
@@ -119,51 +120,94 @@ def _check_stage_set(schedule, kinds, optional, out: _Collector) -> None:
     seen: set[StageKind] = set()
     for stage in schedule.stages:
         if stage.kind in seen:
-            out.add(f"{stage.kind}.duplicate", stage.kind, "stage_set", None, stage.start,
-                    ORDER_SOURCE, Severity.ERROR,
-                    f"Tahap {stage.kind.label_id} tercantum lebih dari sekali.",
-                    f"Stage {stage.kind.label_en} appears more than once.")  # fmt: skip
+            out.add(
+                f"{stage.kind}.duplicate",
+                stage.kind,
+                "stage_set",
+                None,
+                stage.start,
+                ORDER_SOURCE,
+                Severity.ERROR,
+                f"Tahap {stage.kind.label_id} tercantum lebih dari sekali.",
+                f"Stage {stage.kind.label_en} appears more than once.",
+            )
         elif stage.kind not in kinds:
-            out.add(f"{stage.kind}.unexpected", stage.kind, "stage_set", None, stage.start,
-                    ORDER_SOURCE, Severity.ERROR,
-                    f"Tahap {stage.kind.label_id} tidak dikenal untuk metode ini.",
-                    f"Stage {stage.kind.label_en} does not belong to this method.")  # fmt: skip
+            out.add(
+                f"{stage.kind}.unexpected",
+                stage.kind,
+                "stage_set",
+                None,
+                stage.start,
+                ORDER_SOURCE,
+                Severity.ERROR,
+                f"Tahap {stage.kind.label_id} tidak dikenal untuk metode ini.",
+                f"Stage {stage.kind.label_en} does not belong to this method.",
+            )
         seen.add(stage.kind)
     for kind in kinds:
         if kind not in seen and kind not in optional:
-            out.add(f"{kind}.missing", kind, "stage_set", None, None, ORDER_SOURCE,
-                    Severity.ERROR, f"Tahap {kind.label_id} belum dijadwalkan.",
-                    f"Stage {kind.label_en} is not scheduled.")  # fmt: skip
+            out.add(
+                f"{kind}.missing",
+                kind,
+                "stage_set",
+                None,
+                None,
+                ORDER_SOURCE,
+                Severity.ERROR,
+                f"Tahap {kind.label_id} belum dijadwalkan.",
+                f"Stage {kind.label_en} is not scheduled.",
+            )
 
 
 def _check_stage_shape(schedule: Schedule, kind: StageKind, after, out: _Collector) -> None:
     stage = schedule[kind]
     cal = out.calendar
     if stage.end < stage.start:
-        out.add(f"{kind}.ends_before_start", kind, "order", stage.start, stage.end, ORDER_SOURCE,
-                Severity.ERROR,
-                f"{kind.label_id} berakhir ({out.fmt(stage.end, 'id')}) sebelum dimulai "
-                f"({out.fmt(stage.start, 'id')}).",
-                f"{kind.label_en} ends ({out.fmt(stage.end, 'en')}) before it starts "
-                f"({out.fmt(stage.start, 'en')}).")  # fmt: skip
+        out.add(
+            f"{kind}.ends_before_start",
+            kind,
+            "order",
+            stage.start,
+            stage.end,
+            ORDER_SOURCE,
+            Severity.ERROR,
+            f"{kind.label_id} berakhir ({out.fmt(stage.end, 'id')}) sebelum dimulai "
+            f"({out.fmt(stage.start, 'id')}).",
+            f"{kind.label_en} ends ({out.fmt(stage.end, 'en')}) before it starts "
+            f"({out.fmt(stage.start, 'en')}).",
+        )
     previous = tuple(after)
     earliest = schedule.latest(previous) if previous else None
     if earliest is not None and stage.start < earliest:
         ref = max((p for p in previous if schedule.moment(p) is not None), key=schedule.moment)
-        out.add(f"{kind}.starts_before_{ref.stage}_{ref.edge}", kind, "order", earliest, stage.start,
-                ORDER_SOURCE, Severity.ERROR,
-                f"{kind.label_id} dimulai {out.fmt(stage.start, 'id')}, sebelum "
-                f"{_point_label(ref, 'id')} ({out.fmt(earliest, 'id')}).",
-                f"{kind.label_en} starts {out.fmt(stage.start, 'en')}, before "
-                f"{_point_label(ref, 'en')} ({out.fmt(earliest, 'en')}).")  # fmt: skip
+        out.add(
+            f"{kind}.starts_before_{ref.stage}_{ref.edge}",
+            kind,
+            "order",
+            earliest,
+            stage.start,
+            ORDER_SOURCE,
+            Severity.ERROR,
+            f"{kind.label_id} dimulai {out.fmt(stage.start, 'id')}, sebelum "
+            f"{_point_label(ref, 'id')} ({out.fmt(earliest, 'id')}).",
+            f"{kind.label_en} starts {out.fmt(stage.start, 'en')}, before "
+            f"{_point_label(ref, 'en')} ({out.fmt(earliest, 'en')}).",
+        )
     if kind.ends_on_working_moment and not cal.is_working_moment(stage.end):
         suggested = cal.end_on_working_day(stage.end)
-        out.add(f"{kind}.end_not_working_moment", kind, "ends_on_working_moment", suggested,
-                stage.end, SCHEDULE_BASIS_SOURCE, Severity.ERROR,
-                f"{kind.label_id} harus berakhir pada hari dan jam kerja; "
-                f"{out.fmt(stage.end, 'id')} bukan jam kerja (usul: {out.fmt(suggested, 'id')}).",
-                f"{kind.label_en} must end on a working day within working hours; "
-                f"{out.fmt(stage.end, 'en')} is not (suggested: {out.fmt(suggested, 'en')}).")  # fmt: skip
+        out.add(
+            f"{kind}.end_not_working_moment",
+            kind,
+            "ends_on_working_moment",
+            suggested,
+            stage.end,
+            SCHEDULE_BASIS_SOURCE,
+            Severity.ERROR,
+            f"{kind.label_id} harus berakhir pada hari dan jam kerja; "
+            f"{out.fmt(stage.end, 'id')} bukan jam kerja (usul: {out.fmt(suggested, 'id')}).",
+            f"{kind.label_en} must end on a working day within working hours; "
+            f"{out.fmt(stage.end, 'en')} is not (suggested: {out.fmt(suggested, 'en')}).",
+        )
 
 
 def _check_gap(schedule: Schedule, rule: GapRule, ruleset: RuleSet, out: _Collector) -> None:
@@ -187,11 +231,18 @@ def _check_gap(schedule: Schedule, rule: GapRule, ruleset: RuleSet, out: _Collec
         if cal.local(to).date() <= cal.local(bound).date():
             return
         severity, word_id, word_en = Severity.WARNING, "paling lambat", "at most"
-    out.add(rule.code, rule.to.stage, rule.rule_key, bound, to,
-            f"{value.source} ({value.confidence})", severity,
-            f"{_point_label(rule.to, 'id').capitalize()} harus {word_id} {days} {unit_id} setelah "
-            f"{_point_label(ref, 'id')}: batas {out.fmt(bound, 'id')}, dijadwalkan "
-            f"{out.fmt(to, 'id')}.",
-            f"{_point_label(rule.to, 'en').capitalize()} must be {word_en} {days} {unit_en} after "
-            f"{_point_label(ref, 'en')}: limit {out.fmt(bound, 'en')}, scheduled "
-            f"{out.fmt(to, 'en')}.")  # fmt: skip
+    out.add(
+        rule.code,
+        rule.to.stage,
+        rule.rule_key,
+        bound,
+        to,
+        f"{value.source} ({value.confidence})",
+        severity,
+        f"{_point_label(rule.to, 'id').capitalize()} harus {word_id} {days} {unit_id} setelah "
+        f"{_point_label(ref, 'id')}: batas {out.fmt(bound, 'id')}, dijadwalkan "
+        f"{out.fmt(to, 'id')}.",
+        f"{_point_label(rule.to, 'en').capitalize()} must be {word_en} {days} {unit_en} after "
+        f"{_point_label(ref, 'en')}: limit {out.fmt(bound, 'en')}, scheduled "
+        f"{out.fmt(to, 'en')}.",
+    )

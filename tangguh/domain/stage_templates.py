@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tangguh.domain.methods import Method, StageKind
-from tangguh.domain.rulesets import DayType
+from tangguh.domain.rule_values import DayType
 
 
 class Edge(StrEnum):
@@ -166,14 +166,14 @@ _SOURCE_TENDER = "Perpres 16/2018 Ps 50(1)-(2); SDP; RULES.md Time"
 
 TENDER_ONE_FILE = StageTemplate(
     Method.TENDER_ONE_FILE,
-    _TENDER_HEAD
-    + (
+    (
+        *_TENDER_HEAD,
         _spec(K.OPENING, [K.BID_SUBMISSION], 1),
         _spec(K.EVALUATION, [K.OPENING], 3),
         _spec(K.PROOF_OF_QUALIFICATION, [K.EVALUATION], 2),
         _spec(K.AWARD, [K.PROOF_OF_QUALIFICATION], 1),
-    )
-    + _award_tail(K.AWARD, objection=True),
+        *_award_tail(K.AWARD, objection=True),
+    ),
     _BID_RULES + _objection_rules(),
     _SOURCE_TENDER,
 )
@@ -207,10 +207,12 @@ FAST_TENDER = StageTemplate(
         _spec(K.OPENING, [K.BID_SUBMISSION], 1),
         _spec(K.PRICE_EVALUATION, [K.OPENING], 1),
         _spec(K.AWARD, [K.PRICE_EVALUATION], 1),
-    )
-    + _award_tail(K.AWARD, objection=False),
-    (_min(start(K.ANNOUNCEMENT), end(K.BID_SUBMISSION), "fast_tender_bid_window_min_days"),)
-    + (_max(end(K.SPPBJ), end(K.CONTRACT), "contract_max_working_days"),),
+        *_award_tail(K.AWARD, objection=False),
+    ),
+    (
+        _min(start(K.ANNOUNCEMENT), end(K.BID_SUBMISSION), "fast_tender_bid_window_min_days"),
+        _max(end(K.SPPBJ), end(K.CONTRACT), "contract_max_working_days"),
+    ),
     "Perpres 16/2018 Ps 50(5) (secondary); bid window our default (D)",
 )
 
@@ -225,11 +227,11 @@ SELECTION = StageTemplate(
         _spec(K.INVITATION, [K.QUALIFICATION_OBJECTION], 0),
         _spec(K.CLARIFICATION, [K.INVITATION], 1, offset=1),
         _spec(K.BID_SUBMISSION, [K.CLARIFICATION], 1),
-    )
-    + _TWO_FILE_BODY
-    + (_spec(K.AWARD, [K.PRICE_EVALUATION], 1),)
-    + _award_tail(K.AWARD, objection=True)[:3]
-    + _award_tail(K.AWARD, objection=True)[5:],
+        *_TWO_FILE_BODY,
+        _spec(K.AWARD, [K.PRICE_EVALUATION], 1),
+        *_award_tail(K.AWARD, objection=True)[:3],
+        *_award_tail(K.AWARD, objection=True)[5:],
+    ),
     (
         _min(start(K.ANNOUNCEMENT), end(K.QUALIFICATION_SUBMISSION), "announcement_min_days"),
         _min(
@@ -238,8 +240,10 @@ SELECTION = StageTemplate(
             "qualification_objection_days",
         ),
         _min(end(K.CLARIFICATION), end(K.BID_SUBMISSION), "bid_after_addendum_min_working_days"),
-    )
-    + tuple(rule for rule in _objection_rules() if rule.to.stage not in (K.APPEAL, K.APPEAL_ANSWER)),
+        *tuple(
+            rule for rule in _objection_rules() if rule.to.stage not in (K.APPEAL, K.APPEAL_ANSWER)
+        ),
+    ),
     "Perpres 16/2018 Ps 41, Ps 50(1); appeal not available for consultancy (Ps 50(2))",
 )
 
@@ -252,8 +256,8 @@ DIRECT_APPOINTMENT = StageTemplate(
         _spec(K.OPENING, [K.BID_SUBMISSION], 1),
         _spec(K.EVALUATION_NEGOTIATION, [K.OPENING], 2),
         _spec(K.AWARD, [K.EVALUATION_NEGOTIATION], 1),
-    )
-    + _award_tail(K.AWARD, objection=False),
+        *_award_tail(K.AWARD, objection=False),
+    ),
     (
         _min(end(K.CLARIFICATION), end(K.BID_SUBMISSION), "bid_after_addendum_min_working_days"),
         _max(end(K.SPPBJ), end(K.CONTRACT), "contract_max_working_days"),

@@ -1,4 +1,4 @@
-"""Moments stated in the node's zone with the zone named, in Indonesian and English (SPEC "Time")."""
+"""Moments stated in the node's zone, zone named, in Indonesian and English (SPEC "Time")."""
 
 from __future__ import annotations
 

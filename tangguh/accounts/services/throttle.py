@@ -46,7 +46,10 @@ def throttle_record_failure(*, username: str, address: str) -> None:
         for kind, key in _keys(username, address):
             row = LoginThrottle.objects.filter(key=key).first()
             failures = 1
-            if row is not None and (now - row.last_failure_at).total_seconds() < RESET_AFTER_SECONDS:
+            recent = row is not None and (
+                (now - row.last_failure_at).total_seconds() < RESET_AFTER_SECONDS
+            )
+            if recent:
                 failures = row.failures + 1
             blocked_until = now + timedelta(seconds=delay_after(kind, failures))
             LoginThrottle.objects.update_or_create(

@@ -18,7 +18,7 @@ from tangguh.accounts.services.login import (
 from tangguh.audit.services import audit_append
 from tangguh.core.errors import InvalidInput, NotAuthenticated
 
-TOKEN_PREFIX = "tgh_"
+TOKEN_PREFIX = "tgh_"  # noqa: S105 - a public prefix that makes leaked tokens greppable
 DEFAULT_LIFETIME = timedelta(hours=12)
 MAX_LIFETIME = timedelta(days=30)
 

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every check, in the order that fails fastest: lint, format, layer contracts, migrations,
+# then the test suite on the database DATABASE_URL names (SQLite in the data dir by default).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export UV_PYTHON_DOWNLOADS=never
+bin=.venv/bin
+db="SQLite (embedded default)"
+[ -n "${DATABASE_URL:-}" ] && db="PostgreSQL (${DATABASE_URL%%@*}@…)"
+[[ "${DATABASE_URL:-}" == sqlite* ]] && db="SQLite ($DATABASE_URL)"
+echo "== lint (ruff)"
+$bin/ruff check tangguh tests
+$bin/ruff format --check tangguh tests
+echo "== layer contracts (import-linter)"
+$bin/lint-imports --no-cache
+echo "== migrations are complete"
+TANGGUH_ENV=sandbox TANGGUH_DATA_DIR="$(mktemp -d)" $bin/tangguh makemigrations --check --dry-run
+echo "== tests on $db"
+$bin/pytest "$@"
+echo "== tests passed on $db"

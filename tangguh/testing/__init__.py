@@ -1,0 +1,1 @@
+"""Test support shipped with the package: an early pytest plugin and factories."""

@@ -1,0 +1,113 @@
+"""Shared fixtures: a frozen clock, API clients, one user per role."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.test import Client
+
+from tangguh import clock as clock_module
+from tangguh.clock import FrozenClock
+from tangguh.domain.roles import Role
+from tangguh.testing import factories
+
+
+@pytest.fixture
+def clock():
+    """The one clock, frozen at Monday 24 June 2024 10:00 WIT (01:00 UTC)."""
+    frozen = FrozenClock(datetime(2024, 6, 24, 1, 0, tzinfo=UTC))
+    with clock_module.use_clock(frozen):
+        yield frozen
+
+
+@pytest.fixture
+def api(db):
+    return ApiClient()
+
+
+class ApiClient:
+    """JSON calls to /api/v1 with an optional bearer token."""
+
+    def __init__(self) -> None:
+        self.client = Client(REMOTE_ADDR="198.51.100.7")
+
+    def call(self, method: str, path: str, json=None, token: str | None = None, raw=None,
+             **extra):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+        headers.update(extra)
+        body = raw if raw is not None else (None if json is None else json)
+        kwargs = {"content_type": "application/json"} if body is not None else {}
+        func = getattr(self.client, method.lower())
+        if body is not None:
+            import json as jsonlib
+
+            data = body if isinstance(body, (str, bytes)) else jsonlib.dumps(body)
+            return func(f"/api/v1{path}", data=data, **kwargs, **headers)
+        return func(f"/api/v1{path}", **headers)
+
+    def token_for(self, user, otp: str | None = None) -> str:
+        payload = {"username": user.username, "password": factories.PASSWORD}
+        if user.has_totp:
+            payload["otp"] = otp or factories.current_code(user)
+        response = self.call("POST", "/auth/token", json=payload)
+        assert response.status_code == 201, response.content
+        return response.json()["token"]
+
+
+@pytest.fixture
+def org(db, clock):
+    """A small organization tree with one user per role, scoped where each role lives."""
+    agency = factories.make_agency("Pemerintah Kabupaten Uji")
+    work_unit = factories.make_work_unit(agency)
+    unit = factories.make_procurement_unit(agency)
+    committee = factories.make_committee(unit)
+    company, vendor = factories.make_vendor("vendor.uji")
+    users = {
+        Role.ADMIN: factories.make_user("admin.uji", [(Role.ADMIN, "node")], totp=True),
+        Role.VERIFIER: factories.make_user("verif.uji", [(Role.VERIFIER, "node")]),
+        Role.AUDITOR: factories.make_user("auditor.uji", [(Role.AUDITOR, "node")]),
+        Role.PROCUREMENT_UNIT_HEAD: factories.make_user(
+            "ukpbj.uji", [(Role.PROCUREMENT_UNIT_HEAD, f"procurement_unit:{unit.pk}")]),
+        Role.COMMITMENT_OFFICER: factories.make_user(
+            "ppk.uji", [(Role.COMMITMENT_OFFICER, f"work_unit:{work_unit.pk}")]),
+        Role.BUDGET_USER: factories.make_user(
+            "kpa.uji", [(Role.BUDGET_USER, f"work_unit:{work_unit.pk}")]),
+        Role.PROCUREMENT_OFFICIAL: factories.make_user(
+            "pp.uji", [(Role.PROCUREMENT_OFFICIAL, f"work_unit:{work_unit.pk}")]),
+        Role.COMMITTEE_MEMBER: committee_member(committee),
+        Role.VENDOR: vendor,
+    }
+    return type("Org", (), {
+        "agency": agency, "work_unit": work_unit, "procurement_unit": unit,
+        "committee": committee, "company": company, "users": users,
+    })
+
+
+def committee_member(committee):
+    from tangguh.accounts.selectors import users_with_role
+
+    return users_with_role(Role.COMMITTEE_MEMBER, f"committee:{committee.pk}")[0]
+
+
+@pytest.fixture(autouse=True)
+def _audit_table_can_be_emptied_after_transactional_tests(request):
+    """Transactional tests end by emptying every table, which the append-only triggers
+    refuse. Lift them for that flush only, and put them back for the next test."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    if not (transactional or {"transactional_db", "live_server"} & set(request.fixturenames)):
+        yield
+        return
+    from django.db import connection
+
+    from tangguh.audit.triggers import install_statements, remove_statements
+
+    request.getfixturevalue("transactional_db")
+    with connection.cursor() as cursor:
+        for sql in install_statements(connection.vendor):
+            cursor.execute(sql)
+    yield
+    with connection.cursor() as cursor:
+        for sql in remove_statements(connection.vendor):
+            cursor.execute(sql)
