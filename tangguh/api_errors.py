@@ -37,20 +37,20 @@ def _field_errors(errors: list[dict], language: str) -> tuple[str, list[dict]]:
         if kind == "extra_forbidden":
             code = "request.unknown_field"
         rule_id, rule_en = RULES.get(kind, ("tidak sah", error.get("msg", "is invalid")))
-        items.append({
-            "field": field,
-            "rule": kind,
-            "message": f"{field}: {rule_en if language == 'en' else rule_id}",
-        })
+        items.append(
+            {
+                "field": field,
+                "rule": kind,
+                "message": f"{field}: {rule_en if language == 'en' else rule_id}",
+            }
+        )
     return code, items
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ServiceError)
     def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-        response = api.create_response(
-            request, exc.as_dict(_language(request)), status=exc.status
-        )
+        response = api.create_response(request, exc.as_dict(_language(request)), status=exc.status)
         if isinstance(exc, Throttled):
             response["Retry-After"] = str(exc.retry_after)
         return response
@@ -66,16 +66,24 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        error = ServiceError("auth.required", "Diperlukan token akses (Authorization: Bearer).",
-                             "A bearer token is required (Authorization: Bearer).")
+        error = ServiceError(
+            "auth.required",
+            "Diperlukan token akses (Authorization: Bearer).",
+            "A bearer token is required (Authorization: Bearer).",
+        )
         return api.create_response(request, error.as_dict(_language(request)), status=401)
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400 and "parse" in str(exc).lower():
-            error = ServiceError("request.malformed_json", "Isi permintaan bukan JSON yang sah.",
-                                 "The request body is not valid JSON.", field="body")
+            error = ServiceError(
+                "request.malformed_json",
+                "Isi permintaan bukan JSON yang sah.",
+                "The request body is not valid JSON.",
+                field="body",
+            )
         else:
             error = ServiceError(f"http.{exc.status_code}", str(exc), str(exc))
-        return api.create_response(request, error.as_dict(_language(request)),
-                                   status=exc.status_code)
+        return api.create_response(
+            request, error.as_dict(_language(request)), status=exc.status_code
+        )

@@ -142,8 +142,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         https=_flag(environ.get("TANGGUH_HTTPS"), not sandbox, "TANGGUH_HTTPS"),
         node_name=environ.get("TANGGUH_NODE_NAME") or "LPSE Tangguh",
         ocds_prefix=environ.get("TANGGUH_OCDS_PREFIX") or "ocds-tangguh",
-        signing_key_dir=Path(
-            environ.get("TANGGUH_SIGNING_KEY_DIR") or data_dir / "keys"
-        ).expanduser().resolve(),
+        signing_key_dir=Path(environ.get("TANGGUH_SIGNING_KEY_DIR") or data_dir / "keys")
+        .expanduser()
+        .resolve(),
         csrf_trusted_origins=[o.strip() for o in origins_raw.split(",") if o.strip()],
     )

@@ -10,7 +10,9 @@ from django.test import Client
 from tangguh import clock as clock_module
 from tangguh.clock import FrozenClock
 from tangguh.domain.roles import Role
-from tangguh.testing import factories
+
+# Django models are imported inside fixtures, so tests/domain runs without Django too
+# (pytest tests/domain -p no:django).
 
 
 @pytest.fixture
@@ -32,8 +34,7 @@ class ApiClient:
     def __init__(self) -> None:
         self.client = Client(REMOTE_ADDR="198.51.100.7")
 
-    def call(self, method: str, path: str, json=None, token: str | None = None, raw=None,
-             **extra):
+    def call(self, method: str, path: str, json=None, token: str | None = None, raw=None, **extra):
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
         headers.update(extra)
         body = raw if raw is not None else (None if json is None else json)
@@ -47,6 +48,8 @@ class ApiClient:
         return func(f"/api/v1{path}", **headers)
 
     def token_for(self, user, otp: str | None = None) -> str:
+        from tangguh.testing import factories
+
         payload = {"username": user.username, "password": factories.PASSWORD}
         if user.has_totp:
             payload["otp"] = otp or factories.current_code(user)
@@ -58,6 +61,8 @@ class ApiClient:
 @pytest.fixture
 def org(db, clock):
     """A small organization tree with one user per role, scoped where each role lives."""
+    from tangguh.testing import factories
+
     agency = factories.make_agency("Pemerintah Kabupaten Uji")
     work_unit = factories.make_work_unit(agency)
     unit = factories.make_procurement_unit(agency)
@@ -68,20 +73,32 @@ def org(db, clock):
         Role.VERIFIER: factories.make_user("verif.uji", [(Role.VERIFIER, "node")]),
         Role.AUDITOR: factories.make_user("auditor.uji", [(Role.AUDITOR, "node")]),
         Role.PROCUREMENT_UNIT_HEAD: factories.make_user(
-            "ukpbj.uji", [(Role.PROCUREMENT_UNIT_HEAD, f"procurement_unit:{unit.pk}")]),
+            "ukpbj.uji", [(Role.PROCUREMENT_UNIT_HEAD, f"procurement_unit:{unit.pk}")]
+        ),
         Role.COMMITMENT_OFFICER: factories.make_user(
-            "ppk.uji", [(Role.COMMITMENT_OFFICER, f"work_unit:{work_unit.pk}")]),
+            "ppk.uji", [(Role.COMMITMENT_OFFICER, f"work_unit:{work_unit.pk}")]
+        ),
         Role.BUDGET_USER: factories.make_user(
-            "kpa.uji", [(Role.BUDGET_USER, f"work_unit:{work_unit.pk}")]),
+            "kpa.uji", [(Role.BUDGET_USER, f"work_unit:{work_unit.pk}")]
+        ),
         Role.PROCUREMENT_OFFICIAL: factories.make_user(
-            "pp.uji", [(Role.PROCUREMENT_OFFICIAL, f"work_unit:{work_unit.pk}")]),
+            "pp.uji", [(Role.PROCUREMENT_OFFICIAL, f"work_unit:{work_unit.pk}")]
+        ),
         Role.COMMITTEE_MEMBER: committee_member(committee),
         Role.VENDOR: vendor,
     }
-    return type("Org", (), {
-        "agency": agency, "work_unit": work_unit, "procurement_unit": unit,
-        "committee": committee, "company": company, "users": users,
-    })
+    return type(
+        "Org",
+        (),
+        {
+            "agency": agency,
+            "work_unit": work_unit,
+            "procurement_unit": unit,
+            "committee": committee,
+            "company": company,
+            "users": users,
+        },
+    )
 
 
 def committee_member(committee):

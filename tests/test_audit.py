@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -17,8 +18,13 @@ from tangguh.audit.services import audit_append
 
 def _append(n: int, start: int = 0) -> list[AuditEvent]:
     return [
-        audit_append(actor="test", action="test.event", object_type="thing", object_id=i,
-                     payload={"i": i, "note": "Rp1.234.568 — uji"})
+        audit_append(
+            actor="test",
+            action="test.event",
+            object_type="thing",
+            object_id=i,
+            payload={"i": i, "note": "Rp1.234.568 — uji"},
+        )
         for i in range(start, start + n)
     ]
 
@@ -38,7 +44,7 @@ def test_appended_events_form_one_valid_chain(clock):
     before = audit_verify().count
     events = _append(5)
     assert [e.seq for e in events] == list(range(before + 1, before + 6))
-    for earlier, later in zip(events, events[1:], strict=False):
+    for earlier, later in itertools.pairwise(events):
         assert later.prev_hash == earlier.hash
     report = audit_verify()
     assert report.ok
@@ -105,7 +111,9 @@ def _database_url() -> str:
     s = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or 'localhost'}:{s['PORT']}/{s['NAME']}"
+    return (
+        f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or 'localhost'}:{s['PORT']}/{s['NAME']}"
+    )
 
 
 WRITER = """
@@ -123,15 +131,22 @@ for i in range(count):
 def test_concurrent_writers_in_several_processes_never_fork_the_chain():
     before = audit_verify().count
     workers, per_worker = 4, 25
-    env = {**os.environ, "DATABASE_URL": _database_url(),
-           "DJANGO_SETTINGS_MODULE": "tangguh.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "tangguh.settings",
+    }
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(w), str(per_worker)], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(w), str(per_worker)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         for w in range(workers)
     ]
     for proc in procs:
-        out, err = proc.communicate(timeout=180)
+        _, err = proc.communicate(timeout=180)
         assert proc.returncode == 0, err.decode()[-2000:]
     report = audit_verify()
     assert report.ok, report.problem
@@ -141,5 +156,5 @@ def test_concurrent_writers_in_several_processes_never_fork_the_chain():
     assert {e.object_id for e in concurrent} == {str(w) for w in range(workers)}
     # Events from different processes interleave: they really ran at the same time.
     order = [e.object_id for e in concurrent.order_by("seq")]
-    switches = sum(1 for a, b in zip(order, order[1:], strict=False) if a != b)
+    switches = sum(1 for a, b in itertools.pairwise(order) if a != b)
     assert switches >= workers - 1

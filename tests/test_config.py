@@ -35,16 +35,18 @@ def test_secret_key_is_generated_once_into_the_data_dir_owner_only(tmp_path):
 
 
 def test_environment_overrides_are_used(tmp_path):
-    config = load_config({
-        "TANGGUH_DATA_DIR": str(tmp_path),
-        "DATABASE_URL": "postgres://u:p@db.example:5432/tangguh",
-        "TANGGUH_TIME_ZONE": "Asia/Makassar",
-        "TANGGUH_SECRET_KEY": "s" * 64,
-        "TANGGUH_ALLOWED_HOSTS": "lpse.mimikakab.go.id, 10.0.0.5",
-        "TANGGUH_NODE_NAME": "LPSE Provinsi Papua Tengah",
-        "TANGGUH_OCDS_PREFIX": "ocds-abc123",
-        "TANGGUH_SIGNING_KEY_DIR": str(tmp_path / "shared-keys"),
-    })
+    config = load_config(
+        {
+            "TANGGUH_DATA_DIR": str(tmp_path),
+            "DATABASE_URL": "postgres://u:p@db.example:5432/tangguh",
+            "TANGGUH_TIME_ZONE": "Asia/Makassar",
+            "TANGGUH_SECRET_KEY": "s" * 64,
+            "TANGGUH_ALLOWED_HOSTS": "lpse.mimikakab.go.id, 10.0.0.5",
+            "TANGGUH_NODE_NAME": "LPSE Provinsi Papua Tengah",
+            "TANGGUH_OCDS_PREFIX": "ocds-abc123",
+            "TANGGUH_SIGNING_KEY_DIR": str(tmp_path / "shared-keys"),
+        }
+    )
     assert config.database_url.startswith("postgres://")
     assert config.time_zone == "Asia/Makassar"
     assert config.secret_key == "s" * 64
@@ -74,12 +76,14 @@ def test_production_refuses_unsafe_or_unusable_settings(tmp_path, environ, names
 
 
 def test_only_a_sandbox_accepts_a_shifted_clock_and_debug(tmp_path):
-    config = load_config({
-        "TANGGUH_DATA_DIR": str(tmp_path),
-        "TANGGUH_ENV": "sandbox",
-        "TANGGUH_CLOCK": "2024-06-20T10:00:00+09:00",
-        "TANGGUH_DEBUG": "1",
-    })
+    config = load_config(
+        {
+            "TANGGUH_DATA_DIR": str(tmp_path),
+            "TANGGUH_ENV": "sandbox",
+            "TANGGUH_CLOCK": "2024-06-20T10:00:00+09:00",
+            "TANGGUH_DEBUG": "1",
+        }
+    )
     assert config.is_sandbox
     assert config.clock_start == datetime(2024, 6, 20, 1, 0, tzinfo=UTC)
     assert config.debug is True
@@ -88,8 +92,13 @@ def test_only_a_sandbox_accepts_a_shifted_clock_and_debug(tmp_path):
 
 def test_a_clock_without_offset_is_refused_even_in_a_sandbox(tmp_path):
     with pytest.raises(UnsafeConfiguration, match="offset"):
-        load_config({"TANGGUH_DATA_DIR": str(tmp_path), "TANGGUH_ENV": "sandbox",
-                     "TANGGUH_CLOCK": "2024-06-20T10:00:00"})
+        load_config(
+            {
+                "TANGGUH_DATA_DIR": str(tmp_path),
+                "TANGGUH_ENV": "sandbox",
+                "TANGGUH_CLOCK": "2024-06-20T10:00:00",
+            }
+        )
 
 
 def test_sqlite_file_runs_in_wal_mode_with_durable_commits_and_a_busy_timeout(

@@ -117,53 +117,96 @@ def _company_state(org):
 
 ENDPOINTS: dict[str, Endpoint] = {
     "create_agency": Endpoint(
-        "POST", lambda o: "/organizations/agencies",
+        "POST",
+        lambda o: "/organizations/agencies",
         lambda o: {"name": "Pemerintah Kota Uji Matriks"},
-        lambda o: Agency.objects.count(), _check_agency),
+        lambda o: Agency.objects.count(),
+        _check_agency,
+    ),
     "create_work_unit": Endpoint(
-        "POST", lambda o: "/organizations/work-units",
+        "POST",
+        lambda o: "/organizations/work-units",
         lambda o: {"agency_id": o.agency.pk, "name": "Dinas Matriks"},
-        lambda o: WorkUnit.objects.count(), _check_work_unit),
+        lambda o: WorkUnit.objects.count(),
+        _check_work_unit,
+    ),
     "form_committee": Endpoint(
-        "POST", lambda o: "/organizations/committees",
-        lambda o: {"procurement_unit_id": o.procurement_unit.pk, "name": "Pokja Matriks",
-                   "members": o.committee_candidates},
+        "POST",
+        lambda o: "/organizations/committees",
+        lambda o: {
+            "procurement_unit_id": o.procurement_unit.pk,
+            "name": "Pokja Matriks",
+            "members": o.committee_candidates,
+        },
         lambda o: (Committee.objects.count(), RoleAssignment.objects.count()),
-        _check_committee),
+        _check_committee,
+    ),
     "create_user": Endpoint(
-        "POST", lambda o: "/auth/users",
-        lambda o: {"username": "baru.matriks", "password": factories.PASSWORD,
-                   "display_name": "Pengguna Baru"},
-        lambda o: User.objects.count(), _check_user),
+        "POST",
+        lambda o: "/auth/users",
+        lambda o: {
+            "username": "baru.matriks",
+            "password": factories.PASSWORD,
+            "display_name": "Pengguna Baru",
+        },
+        lambda o: User.objects.count(),
+        _check_user,
+    ),
     "list_pending_vendors": Endpoint(
-        "GET", lambda o: "/vendors/registrations/pending", lambda o: None,
-        _company_state, _check_pending, status=200),
+        "GET",
+        lambda o: "/vendors/registrations/pending",
+        lambda o: None,
+        _company_state,
+        _check_pending,
+        status=200,
+    ),
     "approve_vendor": Endpoint(
-        "POST", lambda o: f"/vendors/{o.pending_company.pk}/approve", lambda o: None,
-        _company_state, _check_approved, status=200),
+        "POST",
+        lambda o: f"/vendors/{o.pending_company.pk}/approve",
+        lambda o: None,
+        _company_state,
+        _check_approved,
+        status=200,
+    ),
     "reject_vendor": Endpoint(
-        "POST", lambda o: f"/vendors/{o.pending_company.pk}/reject",
+        "POST",
+        lambda o: f"/vendors/{o.pending_company.pk}/reject",
         lambda o: {"reason": "Akta pendirian tidak terbaca."},
-        _company_state, _check_rejected, status=200),
+        _company_state,
+        _check_rejected,
+        status=200,
+    ),
     "add_company_user": Endpoint(
-        "POST", lambda o: f"/vendors/{o.company.pk}/users",
-        lambda o: {"username": "rekan.matriks", "password": factories.PASSWORD,
-                   "display_name": "Rekan Kerja", "email": "rekan@example.co.id"},
-        lambda o: (User.objects.count(), RoleAssignment.objects.count()), _check_colleague),
+        "POST",
+        lambda o: f"/vendors/{o.company.pk}/users",
+        lambda o: {
+            "username": "rekan.matriks",
+            "password": factories.PASSWORD,
+            "display_name": "Rekan Kerja",
+            "email": "rekan@example.co.id",
+        },
+        lambda o: (User.objects.count(), RoleAssignment.objects.count()),
+        _check_colleague,
+    ),
     "verify_audit": Endpoint(
-        "GET", lambda o: "/audit/verify", lambda o: None,
-        lambda o: None, _check_verify, status=200),
+        "GET", lambda o: "/audit/verify", lambda o: None, lambda o: None, _check_verify, status=200
+    ),
     "read_audit_events": Endpoint(
-        "GET", lambda o: "/audit/events", lambda o: None,
-        lambda o: None, _check_events, status=200),
+        "GET", lambda o: "/audit/events", lambda o: None, lambda o: None, _check_events, status=200
+    ),
 }
 
 CALLERS = [*Role, ANONYMOUS]
 CASES = [
-    pytest.param(name, caller, id=f"{name}-{caller}")
-    for name in EXPECTED
-    for caller in CALLERS
+    pytest.param(name, caller, id=f"{name}-{caller}") for name in EXPECTED for caller in CALLERS
 ]
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Argon2 costs ~0.2 s a hash and the matrix builds a dozen accounts per case; what is
+    tested here is who may act, not how passwords are hashed."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -193,8 +236,7 @@ def test_role_matrix(api, matrix_org, name, caller):
     before_denials = _denials().count()
     before_events = AuditEvent.objects.count()
 
-    response = api.call(endpoint.method, endpoint.path(org), json=endpoint.body(org),
-                        token=token)
+    response = api.call(endpoint.method, endpoint.path(org), json=endpoint.body(org), token=token)
 
     if caller != ANONYMOUS and caller in EXPECTED[name]:
         assert response.status_code == endpoint.status, response.content
@@ -219,10 +261,14 @@ def test_role_matrix(api, matrix_org, name, caller):
 
 def test_refusal_message_follows_accept_language(api, matrix_org):
     token = api.token_for(matrix_org.users[Role.VENDOR])
-    english = api.call("POST", "/organizations/agencies", json={"name": "Pemkot X"},
-                       token=token, HTTP_ACCEPT_LANGUAGE="en")
-    indonesian = api.call("POST", "/organizations/agencies", json={"name": "Pemkot Y"},
-                          token=token)
+    english = api.call(
+        "POST",
+        "/organizations/agencies",
+        json={"name": "Pemkot X"},
+        token=token,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    indonesian = api.call("POST", "/organizations/agencies", json={"name": "Pemkot Y"}, token=token)
     assert english.status_code == indonesian.status_code == 403
     assert english.json()["message"].startswith("Your role does not allow")
     assert indonesian.json()["message"].startswith("Peran Anda tidak memberi izin")
@@ -231,8 +277,7 @@ def test_refusal_message_follows_accept_language(api, matrix_org):
 def test_refused_privileged_call_records_what_was_attempted(api, matrix_org):
     verifier = matrix_org.users[Role.VERIFIER]
     token = api.token_for(verifier)
-    response = api.call("POST", "/organizations/agencies", json={"name": "Pemkot Z"},
-                        token=token)
+    response = api.call("POST", "/organizations/agencies", json={"name": "Pemkot Z"}, token=token)
     assert response.status_code == 403
     event = _denials().order_by("-seq").first()
     assert event.object_id == Permission.MANAGE_ORGANIZATIONS.value
@@ -246,11 +291,15 @@ def test_unit_head_of_another_procurement_unit_cannot_form_committee_here(api, m
     org = matrix_org
     other_unit = factories.make_procurement_unit(factories.make_agency("Pemerintah Kota Lain"))
     outsider = factories.make_user(
-        "ukpbj.lain", [(Role.PROCUREMENT_UNIT_HEAD, f"procurement_unit:{other_unit.pk}")])
+        "ukpbj.lain", [(Role.PROCUREMENT_UNIT_HEAD, f"procurement_unit:{other_unit.pk}")]
+    )
     token = api.token_for(outsider)
     before = (Committee.objects.count(), RoleAssignment.objects.count(), _denials().count())
-    body = {"procurement_unit_id": org.procurement_unit.pk, "name": "Pokja Penyusup",
-            "members": org.committee_candidates}
+    body = {
+        "procurement_unit_id": org.procurement_unit.pk,
+        "name": "Pokja Penyusup",
+        "members": org.committee_candidates,
+    }
 
     response = api.call("POST", "/organizations/committees", json=body, token=token)
 
@@ -264,9 +313,12 @@ def test_unit_head_of_another_procurement_unit_cannot_form_committee_here(api, m
     assert event.payload["scope"] == f"procurement_unit:{org.procurement_unit.pk}"
 
     # The same head may form a committee in their own unit.
-    own = api.call("POST", "/organizations/committees",
-                   json={**body, "procurement_unit_id": other_unit.pk, "name": "Pokja Sendiri"},
-                   token=token)
+    own = api.call(
+        "POST",
+        "/organizations/committees",
+        json={**body, "procurement_unit_id": other_unit.pk, "name": "Pokja Sendiri"},
+        token=token,
+    )
     assert own.status_code == 201, own.content
     assert Committee.objects.get(pk=own.json()["id"]).procurement_unit_id == other_unit.pk
 
@@ -275,11 +327,18 @@ def test_unit_head_of_same_agency_but_other_unit_is_refused(api, matrix_org):
     org = matrix_org
     sibling = factories.make_procurement_unit(org.agency)
     head = factories.make_user(
-        "ukpbj.saudara", [(Role.PROCUREMENT_UNIT_HEAD, f"procurement_unit:{sibling.pk}")])
+        "ukpbj.saudara", [(Role.PROCUREMENT_UNIT_HEAD, f"procurement_unit:{sibling.pk}")]
+    )
     response = api.call(
-        "POST", "/organizations/committees", token=api.token_for(head),
-        json={"procurement_unit_id": org.procurement_unit.pk, "name": "Pokja Saudara",
-              "members": org.committee_candidates})
+        "POST",
+        "/organizations/committees",
+        token=api.token_for(head),
+        json={
+            "procurement_unit_id": org.procurement_unit.pk,
+            "name": "Pokja Saudara",
+            "members": org.committee_candidates,
+        },
+    )
     assert response.status_code == 403
     assert not Committee.objects.filter(name="Pokja Saudara").exists()
 
@@ -289,11 +348,14 @@ def test_vendor_user_cannot_add_users_to_another_company(api, matrix_org):
     _, rival = factories.make_vendor("vendor.saingan")
     token = api.token_for(rival)
     before = (User.objects.count(), RoleAssignment.objects.count(), _denials().count())
-    colleague = {"username": "penyusup.matriks", "password": factories.PASSWORD,
-                 "display_name": "Penyusup", "email": "penyusup@example.co.id"}
+    colleague = {
+        "username": "penyusup.matriks",
+        "password": factories.PASSWORD,
+        "display_name": "Penyusup",
+        "email": "penyusup@example.co.id",
+    }
 
-    response = api.call("POST", f"/vendors/{org.company.pk}/users", json=colleague,
-                        token=token)
+    response = api.call("POST", f"/vendors/{org.company.pk}/users", json=colleague, token=token)
 
     assert response.status_code == 403, response.content
     assert response.json()["code"] == "permission.denied"
@@ -307,8 +369,9 @@ def test_vendor_user_cannot_add_users_to_another_company(api, matrix_org):
 
 def test_vendor_cannot_approve_its_own_registration(api, matrix_org):
     org = matrix_org
-    response = api.call("POST", f"/vendors/{org.company.pk}/approve",
-                        token=api.token_for(org.users[Role.VENDOR]))
+    response = api.call(
+        "POST", f"/vendors/{org.company.pk}/approve", token=api.token_for(org.users[Role.VENDOR])
+    )
     assert response.status_code == 403
     assert VendorCompany.objects.get(pk=org.company.pk).status == VendorStatus.PENDING
 
@@ -402,7 +465,6 @@ def test_right_scope_but_wrong_role_is_refused():
 
 
 def test_two_factor_is_required_for_committee_members_and_admins_only():
-    assert {role for role in Role if requires_two_factor([role])} == {
-        R.COMMITTEE_MEMBER, R.ADMIN}
+    assert {role for role in Role if requires_two_factor([role])} == {R.COMMITTEE_MEMBER, R.ADMIN}
     assert requires_two_factor([R.VENDOR, R.ADMIN])
     assert not requires_two_factor([])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 from pydantic import ConfigDict, Field
 
@@ -76,13 +76,13 @@ def issue_token(request, payload: TokenIn):
         label=payload.label,
         lifetime_hours=payload.lifetime_hours,
     )
-    return 201, {"token": raw, "expires_at": token.expires_at}
+    return Status(201, {"token": raw, "expires_at": token.expires_at})
 
 
 @router.delete("/token", auth=bearer, response={204: None}, summary="Revoke this token")
 def revoke_token(request):
     token_revoke(token=request.api_token, actor=request.auth)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", auth=bearer, response=MeOut, summary="The caller and their roles")
@@ -123,8 +123,10 @@ def create_user(request, payload: UserIn):
             grants.append((Role(grant.role), grant.scope))
         except ValueError as exc:
             raise InvalidInput(
-                "role.unknown", f"Peran tidak dikenal: {grant.role}.",
-                f"Unknown role: {grant.role}.", field="grants.role",
+                "role.unknown",
+                f"Peran tidak dikenal: {grant.role}.",
+                f"Unknown role: {grant.role}.",
+                field="grants.role",
             ) from exc
     user = user_create(
         actor=request.auth,
@@ -134,4 +136,4 @@ def create_user(request, payload: UserIn):
         email=payload.email,
         grants=grants,
     )
-    return 201, user
+    return Status(201, user)

@@ -36,8 +36,7 @@ class EventOut(Schema):
 
 @router.get("/verify", auth=bearer, response=VerifyOut, summary="Verify the whole chain")
 def verify(request):
-    permission_require(user=request.auth, permission=Permission.VERIFY_AUDIT,
-                       action="audit.verify")
+    permission_require(user=request.auth, permission=Permission.VERIFY_AUDIT, action="audit.verify")
     report = audit_verify()
     return {
         "ok": report.ok,

@@ -21,8 +21,12 @@ class ServiceError(Exception):
         return self.message_en if (language or "").startswith("en") else self.message_id
 
     def as_dict(self, language: str | None = None) -> dict:
-        body = {"code": self.code, "message": self.message(language),
-                "message_id": self.message_id, "message_en": self.message_en}
+        body = {
+            "code": self.code,
+            "message": self.message(language),
+            "message_id": self.message_id,
+            "message_en": self.message_en,
+        }
         if self.field:
             body["field"] = self.field
         return body

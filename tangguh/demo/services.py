@@ -55,12 +55,21 @@ def _enrol_totp(user: User) -> str:
 
 def _official(username: str, name: str, grants: list[tuple[Role, str]], logins: list) -> User:
     password = _password()
-    user = user_create_unchecked(actor=ACTOR, username=username, password=password,
-                                 display_name=name, email=f"{username}@mimikakab.go.id",
-                                 grants=grants)
+    user = user_create_unchecked(
+        actor=ACTOR,
+        username=username,
+        password=password,
+        display_name=name,
+        email=f"{username}@mimikakab.go.id",
+        grants=grants,
+    )
     roles = [role for role, _ in grants]
-    entry = {"role": roles[0].value, "username": username, "password": password,
-             "totp_secret": _enrol_totp(user) if requires_two_factor(roles) else None}
+    entry = {
+        "role": roles[0].value,
+        "username": username,
+        "password": password,
+        "totp_secret": _enrol_totp(user) if requires_two_factor(roles) else None,
+    }
     logins.append(entry)
     return user
 
@@ -69,10 +78,13 @@ def _load() -> list[dict]:
     logins: list[dict] = []
     node_ensure(actor=ACTOR, name=data.NODE_NAME)
     agency = agency_create_unchecked(actor=ACTOR, name=data.AGENCY[0], code=data.AGENCY[1])
-    units = {code: work_unit_create_unchecked(actor=ACTOR, agency=agency, name=name, code=code)
-             for name, code in data.WORK_UNITS}
-    ukpbj = procurement_unit_create_unchecked(actor=ACTOR, agency=agency,
-                                              name=data.PROCUREMENT_UNIT)
+    units = {
+        code: work_unit_create_unchecked(actor=ACTOR, agency=agency, name=name, code=code)
+        for name, code in data.WORK_UNITS
+    }
+    ukpbj = procurement_unit_create_unchecked(
+        actor=ACTOR, agency=agency, name=data.PROCUREMENT_UNIT
+    )
     for username, name, role, scope in data.OFFICIALS:
         if scope == "procurement_unit":
             scope_key = f"procurement_unit:{ukpbj.pk}"
@@ -85,29 +97,54 @@ def _load() -> list[dict]:
         users = []
         for username, name in members:
             password = _password()
-            user = user_create_unchecked(actor=ACTOR, username=username, password=password,
-                                         display_name=name, email=f"{username}@mimikakab.go.id")
+            user = user_create_unchecked(
+                actor=ACTOR,
+                username=username,
+                password=password,
+                display_name=name,
+                email=f"{username}@mimikakab.go.id",
+            )
             users.append(user)
-            logins.append({"role": "committee_member", "username": username,
-                           "password": password, "committee": committee_name})
-        committee_form_unchecked(actor=ACTOR, procurement_unit=ukpbj, name=committee_name,
-                                 members=users)
-        for user, entry in zip(users, logins[-len(users):], strict=True):
+            logins.append(
+                {
+                    "role": "committee_member",
+                    "username": username,
+                    "password": password,
+                    "committee": committee_name,
+                }
+            )
+        committee_form_unchecked(
+            actor=ACTOR, procurement_unit=ukpbj, name=committee_name, members=users
+        )
+        for user, entry in zip(users, logins[-len(users) :], strict=True):
             entry["totp_secret"] = _enrol_totp(user)
     verifier = User.objects.get(username="verifikator")
     for company, nib, npwp, city, username, name, decision in data.VENDORS:
         password = _password()
         registered = vendor_register(
-            company_name=company, nib=nib, npwp=npwp, address=f"Jl. Cenderawasih No. 1, {city}",
-            city=city, email=f"{username}@example.co.id", username=username,
-            password=password, display_name=name,
+            company_name=company,
+            nib=nib,
+            npwp=npwp,
+            address=f"Jl. Cenderawasih No. 1, {city}",
+            city=city,
+            email=f"{username}@example.co.id",
+            username=username,
+            password=password,
+            display_name=name,
         )
         if decision == "approved":
             vendor_approve(actor=verifier, company_id=registered.pk)
         elif decision == "rejected":
             vendor_reject(actor=verifier, company_id=registered.pk, reason=data.REJECTION_REASON)
-        logins.append({"role": "vendor", "username": username, "password": password,
-                       "company": company, "totp_secret": None})
+        logins.append(
+            {
+                "role": "vendor",
+                "username": username,
+                "password": password,
+                "company": company,
+                "totp_secret": None,
+            }
+        )
     return logins
 
 

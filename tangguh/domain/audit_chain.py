@@ -83,17 +83,27 @@ def verify_chain(events: Iterable[tuple[ChainEvent, str]]) -> ChainReport:
     count = 0
     for event, stored_hash in events:
         if event.seq != expected_seq:
-            return ChainReport(count, prev_hash, ChainProblem(
-                event.seq, f"sequence gap: expected {expected_seq}, found {event.seq}"))
+            return ChainReport(
+                count,
+                prev_hash,
+                ChainProblem(
+                    event.seq, f"sequence gap: expected {expected_seq}, found {event.seq}"
+                ),
+            )
         if event.prev_hash != prev_hash:
-            return ChainReport(count, prev_hash, ChainProblem(
-                event.seq, "previous-hash link does not match the event before it"))
+            return ChainReport(
+                count,
+                prev_hash,
+                ChainProblem(event.seq, "previous-hash link does not match the event before it"),
+            )
         if prev_at is not None and event.at < prev_at:
-            return ChainReport(count, prev_hash, ChainProblem(
-                event.seq, "time goes backwards"))
+            return ChainReport(count, prev_hash, ChainProblem(event.seq, "time goes backwards"))
         if event_hash(event) != stored_hash:
-            return ChainReport(count, prev_hash, ChainProblem(
-                event.seq, "content does not match its hash (altered)"))
+            return ChainReport(
+                count,
+                prev_hash,
+                ChainProblem(event.seq, "content does not match its hash (altered)"),
+            )
         prev_hash, prev_at = stored_hash, event.at
         expected_seq += 1
         count += 1

@@ -19,14 +19,14 @@ class ThrottleKind(StrEnum):
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
-    free_failures: int
+    delay_from: int  # the failure after which waiting starts
     max_delay_seconds: int
 
 
 POLICIES: dict[ThrottleKind, ThrottlePolicy] = {
-    ThrottleKind.PAIR: ThrottlePolicy(free_failures=5, max_delay_seconds=60),
-    ThrottleKind.ADDRESS: ThrottlePolicy(free_failures=20, max_delay_seconds=60),
-    ThrottleKind.ACCOUNT: ThrottlePolicy(free_failures=50, max_delay_seconds=5),
+    ThrottleKind.PAIR: ThrottlePolicy(delay_from=5, max_delay_seconds=60),
+    ThrottleKind.ADDRESS: ThrottlePolicy(delay_from=20, max_delay_seconds=60),
+    ThrottleKind.ACCOUNT: ThrottlePolicy(delay_from=50, max_delay_seconds=5),
 }
 
 # Failures older than this are forgotten.
@@ -36,10 +36,11 @@ RESET_AFTER_SECONDS = 15 * 60
 def delay_after(kind: ThrottleKind, failures: int) -> int:
     """Seconds to wait before the next attempt after ``failures`` consecutive failures.
 
-    Doubling from 1 s once the free failures are used, capped by the kind's maximum.
+    1 s after the ``delay_from``-th failure, doubling with each further failure, capped by the
+    kind's maximum.
     """
     policy = POLICIES[kind]
-    over = failures - policy.free_failures
-    if over <= 0:
+    over = failures - policy.delay_from
+    if over < 0:
         return 0
-    return min(policy.max_delay_seconds, 2 ** min(over - 1, 20))
+    return min(policy.max_delay_seconds, 2 ** min(over, 20))

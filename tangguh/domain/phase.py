@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 from tangguh.domain.methods import StageKind
 from tangguh.domain.schedule import Schedule
@@ -74,8 +75,7 @@ class Decisions:
     contract_signed: bool = False
 
 
-@dataclass(frozen=True)
-class PhaseAt:
+class PhaseAt(NamedTuple):
     """The phase at a moment and the next moment at which time alone changes it (or None)."""
 
     phase: Phase

@@ -107,7 +107,9 @@ def requires_two_factor(roles: Iterable[Role]) -> bool:
     return any(role in TWO_FACTOR_ROLES for role in roles)
 
 
-def is_allowed(grants: Iterable[Grant], permission: Permission, target_scopes: Iterable[str]) -> bool:
+def is_allowed(
+    grants: Iterable[Grant], permission: Permission, target_scopes: Iterable[str]
+) -> bool:
     """Whether any grant gives ``permission`` over a target.
 
     ``target_scopes`` is the target's chain of enclosing scopes (for a work unit: itself, its

@@ -47,7 +47,9 @@ class Violation:
     message_en: str
 
 
-def lower_bound(rule: GapRule, frm: dt.datetime, calendar: WorkingCalendar, ruleset: RuleSet):
+def lower_bound(
+    rule: GapRule, frm: dt.datetime, calendar: WorkingCalendar, ruleset: RuleSet
+) -> dt.datetime:
     """The earliest moment a MIN rule allows for its ``to`` point, counted from ``frm``."""
     value = ruleset.rule(rule.rule_key)
     days = ruleset.days(rule.rule_key)
@@ -58,7 +60,9 @@ def lower_bound(rule: GapRule, frm: dt.datetime, calendar: WorkingCalendar, rule
     return wall.replace(tzinfo=calendar.tz)
 
 
-def upper_bound(rule: GapRule, frm: dt.datetime, calendar: WorkingCalendar, ruleset: RuleSet):
+def upper_bound(
+    rule: GapRule, frm: dt.datetime, calendar: WorkingCalendar, ruleset: RuleSet
+) -> dt.datetime:
     """The moment whose date is the last a MAX rule allows, counted from ``frm``."""
     value = ruleset.rule(rule.rule_key)
     days = ruleset.days(rule.rule_key)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from tangguh.accounts.api import Strict, bearer
@@ -46,21 +46,23 @@ def list_work_units(request):
 
 @router.post("/agencies", auth=bearer, response={201: OrgOut})
 def create_agency(request, payload: AgencyIn):
-    return 201, agency_create(actor=request.auth, name=payload.name, code=payload.code)
+    return Status(201, agency_create(actor=request.auth, name=payload.name, code=payload.code))
 
 
 @router.post("/work-units", auth=bearer, response={201: OrgOut})
 def create_work_unit(request, payload: WorkUnitIn):
-    return 201, work_unit_create(
+    unit = work_unit_create(
         actor=request.auth, agency_id=payload.agency_id, name=payload.name, code=payload.code
     )
+    return Status(201, unit)
 
 
 @router.post("/committees", auth=bearer, response={201: OrgOut})
 def create_committee(request, payload: CommitteeIn):
-    return 201, committee_form(
+    committee = committee_form(
         actor=request.auth,
         procurement_unit_id=payload.procurement_unit_id,
         name=payload.name,
         member_usernames=payload.members,
     )
+    return Status(201, committee)

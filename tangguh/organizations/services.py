@@ -29,8 +29,10 @@ def _name(value: str, field: str = "name") -> str:
 
 def _duplicate(what_id: str, what_en: str) -> Conflict:
     return Conflict(
-        "organization.duplicate", f"{what_id} dengan nama itu sudah ada.",
-        f"A {what_en} with that name already exists.", field="name",
+        "organization.duplicate",
+        f"{what_id} dengan nama itu sudah ada.",
+        f"A {what_en} with that name already exists.",
+        field="name",
     )
 
 
@@ -45,13 +47,23 @@ def node_ensure(*, actor: User | str | None = "system", name: str | None = None)
                 ocds_prefix=settings.TANGGUH_OCDS_PREFIX,
                 time_zone=settings.TIME_ZONE,
             )
-            audit_append(actor=actor, action="node.created", object_type="node", object_id=1,
-                         payload={"name": node.name, "time_zone": node.time_zone})
+            audit_append(
+                actor=actor,
+                action="node.created",
+                object_type="node",
+                object_id=1,
+                payload={"name": node.name, "time_zone": node.time_zone},
+            )
         elif name and node.name != name:
             node.name = _name(name)
             node.save(update_fields=["name"])
-            audit_append(actor=actor, action="node.renamed", object_type="node", object_id=1,
-                         payload={"name": node.name})
+            audit_append(
+                actor=actor,
+                action="node.renamed",
+                object_type="node",
+                object_id=1,
+                payload={"name": node.name},
+            )
     return node
 
 
@@ -61,24 +73,31 @@ def agency_create_unchecked(*, actor: User | str | None, name: str, code: str = 
     try:
         with transaction.atomic():
             agency = Agency.objects.create(name=name, code=code)
-            audit_append(actor=actor, action="agency.created", object_type="agency",
-                         object_id=agency.pk, payload={"name": name, "code": code})
+            audit_append(
+                actor=actor,
+                action="agency.created",
+                object_type="agency",
+                object_id=agency.pk,
+                payload={"name": name, "code": code},
+            )
     except IntegrityError as exc:
         raise _duplicate("Instansi", "agency") from exc
     return agency
 
 
 def agency_create(*, actor: User, name: str, code: str = "") -> Agency:
-    permission_require(user=actor, permission=Permission.MANAGE_ORGANIZATIONS,
-                       action="agency.create")
+    permission_require(
+        user=actor, permission=Permission.MANAGE_ORGANIZATIONS, action="agency.create"
+    )
     return agency_create_unchecked(actor=actor, name=name, code=code)
 
 
 def _agency(agency_id: int) -> Agency:
     agency = Agency.objects.filter(pk=agency_id).first()
     if agency is None:
-        raise NotFound("agency.not_found", "Instansi tidak ditemukan.", "Agency not found.",
-                       field="agency_id")
+        raise NotFound(
+            "agency.not_found", "Instansi tidak ditemukan.", "Agency not found.", field="agency_id"
+        )
     return agency
 
 
@@ -90,16 +109,25 @@ def work_unit_create_unchecked(
     try:
         with transaction.atomic():
             unit = WorkUnit.objects.create(agency=agency, name=name, code=code)
-            audit_append(actor=actor, action="work_unit.created", object_type="work_unit",
-                         object_id=unit.pk, payload={"name": name, "agency": agency.pk})
+            audit_append(
+                actor=actor,
+                action="work_unit.created",
+                object_type="work_unit",
+                object_id=unit.pk,
+                payload={"name": name, "agency": agency.pk},
+            )
     except IntegrityError as exc:
         raise _duplicate("Satuan kerja", "work unit") from exc
     return unit
 
 
 def work_unit_create(*, actor: User, agency_id: int, name: str, code: str = "") -> WorkUnit:
-    permission_require(user=actor, permission=Permission.MANAGE_ORGANIZATIONS,
-                       scope=f"agency:{agency_id}", action="work_unit.create")
+    permission_require(
+        user=actor,
+        permission=Permission.MANAGE_ORGANIZATIONS,
+        scope=f"agency:{agency_id}",
+        action="work_unit.create",
+    )
     return work_unit_create_unchecked(actor=actor, agency=_agency(agency_id), name=name, code=code)
 
 
@@ -110,9 +138,13 @@ def procurement_unit_create_unchecked(
     try:
         with transaction.atomic():
             unit = ProcurementUnit.objects.create(agency=agency, name=name)
-            audit_append(actor=actor, action="procurement_unit.created",
-                         object_type="procurement_unit", object_id=unit.pk,
-                         payload={"name": name, "agency": agency.pk})
+            audit_append(
+                actor=actor,
+                action="procurement_unit.created",
+                object_type="procurement_unit",
+                object_id=unit.pk,
+                payload={"name": name, "agency": agency.pk},
+            )
     except IntegrityError as exc:
         raise _duplicate("UKPBJ", "procurement unit") from exc
     return unit
@@ -124,8 +156,10 @@ def _check_members(members: list[User]) -> None:
     distinct = {m.pk for m in members}
     if len(distinct) != len(members):
         raise InvalidInput(
-            "committee.duplicate_member", "Anggota Pokja tidak boleh ganda.",
-            "A committee member is listed twice.", field="members",
+            "committee.duplicate_member",
+            "Anggota Pokja tidak boleh ganda.",
+            "A committee member is listed twice.",
+            field="members",
         )
     if len(members) < 3 or len(members) % 2 == 0:
         raise InvalidInput(
@@ -137,7 +171,10 @@ def _check_members(members: list[User]) -> None:
 
 
 def committee_form_unchecked(
-    *, actor: User | str | None, procurement_unit: ProcurementUnit, name: str,
+    *,
+    actor: User | str | None,
+    procurement_unit: ProcurementUnit,
+    name: str,
     members: list[User],
 ) -> Committee:
     name = _name(name)
@@ -152,7 +189,9 @@ def committee_form_unchecked(
                     user=member, role=Role.COMMITTEE_MEMBER.value, scope=scope, created_at=now
                 )
             audit_append(
-                actor=actor, action="committee.formed", object_type="committee",
+                actor=actor,
+                action="committee.formed",
+                object_type="committee",
                 object_id=committee.pk,
                 payload={"name": name, "members": sorted(m.username for m in members)},
             )
@@ -165,23 +204,34 @@ def committee_form(
     *, actor: User, procurement_unit_id: int, name: str, member_usernames: list[str]
 ) -> Committee:
     """The UKPBJ head forms a Pokja from existing accounts."""
-    permission_require(user=actor, permission=Permission.FORM_COMMITTEE,
-                       scope=f"procurement_unit:{procurement_unit_id}", action="committee.form")
+    permission_require(
+        user=actor,
+        permission=Permission.FORM_COMMITTEE,
+        scope=f"procurement_unit:{procurement_unit_id}",
+        action="committee.form",
+    )
     unit = ProcurementUnit.objects.filter(pk=procurement_unit_id).first()
     if unit is None:
-        raise NotFound("procurement_unit.not_found", "UKPBJ tidak ditemukan.",
-                       "Procurement unit not found.", field="procurement_unit_id")
+        raise NotFound(
+            "procurement_unit.not_found",
+            "UKPBJ tidak ditemukan.",
+            "Procurement unit not found.",
+            field="procurement_unit_id",
+        )
     members = list(User.objects.filter(username__in=member_usernames, is_active=True))
     missing = sorted(set(member_usernames) - {m.username for m in members})
     if missing:
         raise InvalidInput(
-            "committee.unknown_member", f"Akun tidak ditemukan: {', '.join(missing)}.",
-            f"Unknown accounts: {', '.join(missing)}.", field="members",
+            "committee.unknown_member",
+            f"Akun tidak ditemukan: {', '.join(missing)}.",
+            f"Unknown accounts: {', '.join(missing)}.",
+            field="members",
         )
     if len(member_usernames) != len(set(member_usernames)):
         raise InvalidInput(
-            "committee.duplicate_member", "Anggota Pokja tidak boleh ganda.",
-            "A committee member is listed twice.", field="members",
+            "committee.duplicate_member",
+            "Anggota Pokja tidak boleh ganda.",
+            "A committee member is listed twice.",
+            field="members",
         )
-    return committee_form_unchecked(actor=actor, procurement_unit=unit, name=name,
-                                    members=members)
+    return committee_form_unchecked(actor=actor, procurement_unit=unit, name=name, members=members)

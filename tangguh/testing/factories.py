@@ -22,7 +22,7 @@ from tangguh.organizations.services import (
 from tangguh.vendors.models import VendorCompany
 from tangguh.vendors.services import vendor_register
 
-PASSWORD = "correct-horse-battery-9"
+PASSWORD = "correct-horse-battery-9"  # noqa: S105 - test accounts only
 _counter = itertools.count(1)
 
 
@@ -35,19 +35,27 @@ def make_agency(name: str | None = None) -> Agency:
 
 
 def make_work_unit(agency: Agency | None = None) -> WorkUnit:
-    return work_unit_create_unchecked(actor="test", agency=agency or make_agency(),
-                                      name=unique("Dinas "))
+    return work_unit_create_unchecked(
+        actor="test", agency=agency or make_agency(), name=unique("Dinas ")
+    )
 
 
 def make_procurement_unit(agency: Agency | None = None) -> ProcurementUnit:
-    return procurement_unit_create_unchecked(actor="test", agency=agency or make_agency(),
-                                             name=unique("UKPBJ "))
+    return procurement_unit_create_unchecked(
+        actor="test", agency=agency or make_agency(), name=unique("UKPBJ ")
+    )
 
 
-def make_user(username: str | None = None, grants: list[tuple[Role, str]] | None = None,
-              *, totp: bool = False) -> User:
-    user = user_create_unchecked(actor="test", username=username or unique("user"),
-                                 password=PASSWORD, display_name="Test User", grants=grants)
+def make_user(
+    username: str | None = None, grants: list[tuple[Role, str]] | None = None, *, totp: bool = False
+) -> User:
+    user = user_create_unchecked(
+        actor="test",
+        username=username or unique("user"),
+        password=PASSWORD,
+        display_name="Test User",
+        grants=grants,
+    )
     if totp:
         enrol_totp(user)
     return user
@@ -55,8 +63,9 @@ def make_user(username: str | None = None, grants: list[tuple[Role, str]] | None
 
 def enrol_totp(user: User) -> str:
     secret = totp_begin_enrollment(user=user)
-    totp_confirm_enrollment(user=user,
-                            code=pyotp.TOTP(secret).at(clock.now() - timedelta(seconds=30)))
+    totp_confirm_enrollment(
+        user=user, code=pyotp.TOTP(secret).at(clock.now() - timedelta(seconds=30))
+    )
     user.refresh_from_db()
     return secret
 
@@ -68,8 +77,9 @@ def current_code(user: User) -> str:
 def make_committee(unit: ProcurementUnit | None = None, size: int = 3) -> Committee:
     unit = unit or make_procurement_unit()
     members = [make_user(totp=False) for _ in range(size)]
-    committee = committee_form_unchecked(actor="test", procurement_unit=unit,
-                                         name=unique("Pokja "), members=members)
+    committee = committee_form_unchecked(
+        actor="test", procurement_unit=unit, name=unique("Pokja "), members=members
+    )
     for member in members:
         enrol_totp(member)
     return committee
@@ -79,9 +89,15 @@ def make_vendor(username: str | None = None) -> tuple[VendorCompany, User]:
     n = next(_counter)
     username = username or f"vendor{n}"
     company = vendor_register(
-        company_name=f"CV Uji {n}", nib=f"{9100000000000 + n}", npwp=f"{100000000000000 + n}",
-        address="Jl. Budi Utomo 1", city="Timika", email=f"{username}@example.co.id",
-        username=username, password=PASSWORD, display_name="Vendor User",
+        company_name=f"CV Uji {n}",
+        nib=f"{9100000000000 + n}",
+        npwp=f"{100000000000000 + n}",
+        address="Jl. Budi Utomo 1",
+        city="Timika",
+        email=f"{username}@example.co.id",
+        username=username,
+        password=PASSWORD,
+        display_name="Vendor User",
     )
     return company, User.objects.get(username=username)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from tangguh.accounts.api import Strict, bearer
@@ -60,13 +60,14 @@ class UserOut(Schema):
 
 @router.post("/registrations", response={201: CompanyOut}, summary="Register a company")
 def register(request, payload: RegistrationIn):
-    return 201, vendor_register(**payload.dict())
+    return Status(201, vendor_register(**payload.dict()))
 
 
 @router.get("/registrations/pending", auth=bearer, response=list[CompanyOut])
 def pending(request):
-    permission_require(user=request.auth, permission=Permission.VERIFY_VENDORS,
-                       action="vendor.list_pending")
+    permission_require(
+        user=request.auth, permission=Permission.VERIFY_VENDORS, action="vendor.list_pending"
+    )
     return vendor_pending()
 
 
@@ -82,4 +83,5 @@ def reject(request, company_id: int, payload: RejectIn):
 
 @router.post("/{company_id}/users", auth=bearer, response={201: UserOut})
 def add_colleague(request, company_id: int, payload: ColleagueIn):
-    return 201, vendor_user_add(actor=request.auth, company_id=company_id, **payload.dict())
+    user = vendor_user_add(actor=request.auth, company_id=company_id, **payload.dict())
+    return Status(201, user)

@@ -16,8 +16,9 @@ class VendorCompany(models.Model):
     address = models.CharField(max_length=300)
     city = models.CharField(max_length=100)
     email = models.EmailField()
-    status = models.CharField(max_length=10, choices=VendorStatus.choices,
-                              default=VendorStatus.PENDING)
+    status = models.CharField(
+        max_length=10, choices=VendorStatus.choices, default=VendorStatus.PENDING
+    )
     rejection_reason = models.TextField(blank=True)
     registered_at = models.DateTimeField()
     verified_at = models.DateTimeField(null=True, blank=True)

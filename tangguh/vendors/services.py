@@ -33,8 +33,12 @@ def _email(value: str, field: str = "email") -> str:
     try:
         validate_email(value)
     except ValidationError as exc:
-        raise InvalidInput("vendor.email_invalid", "Alamat email tidak valid.",
-                           "The email address is not valid.", field=field) from exc
+        raise InvalidInput(
+            "vendor.email_invalid",
+            "Alamat email tidak valid.",
+            "The email address is not valid.",
+            field=field,
+        ) from exc
     return value.strip().lower()
 
 
@@ -56,47 +60,79 @@ def vendor_register(
         nib_digits = normalize_nib(nib)
         npwp_digits = normalize_npwp(npwp)
     except IdentifierError as exc:
-        raise InvalidInput(f"vendor.{exc.field}_invalid", exc.rule_id, exc.rule_en,
-                           field=exc.field) from exc
+        raise InvalidInput(
+            f"vendor.{exc.field}_invalid", exc.rule_id, exc.rule_en, field=exc.field
+        ) from exc
     address = _required(address, "address", "Alamat", "Address", 300)
     city = _required(city, "city", "Kota/kabupaten", "City", 100)
     email = _email(email)
-    display_name = _required(display_name, "display_name", "Nama pengguna lengkap",
-                             "Full name", 200)
+    display_name = _required(
+        display_name, "display_name", "Nama pengguna lengkap", "Full name", 200
+    )
     if VendorCompany.objects.filter(nib=nib_digits).exists():
-        raise Conflict("vendor.nib_registered", "NIB ini sudah terdaftar.",
-                       "This NIB is already registered.", field="nib")
+        raise Conflict(
+            "vendor.nib_registered",
+            "NIB ini sudah terdaftar.",
+            "This NIB is already registered.",
+            field="nib",
+        )
     if VendorCompany.objects.filter(npwp=npwp_digits).exists():
-        raise Conflict("vendor.npwp_registered", "NPWP ini sudah terdaftar.",
-                       "This NPWP is already registered.", field="npwp")
+        raise Conflict(
+            "vendor.npwp_registered",
+            "NPWP ini sudah terdaftar.",
+            "This NPWP is already registered.",
+            field="npwp",
+        )
     with transaction.atomic():
         company = VendorCompany.objects.create(
-            name=name, nib=nib_digits, npwp=npwp_digits, address=address, city=city,
-            email=email, registered_at=clock.now(),
+            name=name,
+            nib=nib_digits,
+            npwp=npwp_digits,
+            address=address,
+            city=city,
+            email=email,
+            registered_at=clock.now(),
         )
         # NPWP is kept out of the audit payload: it may be a person's tax number (UU 27/2022).
-        audit_append(actor="public", action="vendor.registered", object_type="vendor_company",
-                     object_id=company.pk, payload={"name": name, "nib": nib_digits})
-        user = user_create_unchecked(actor="public", username=username, password=password,
-                                     display_name=display_name, email=email)
-        role_grant_unchecked(actor="public", user=user, role=Role.VENDOR,
-                             scope=f"company:{company.pk}")
+        audit_append(
+            actor="public",
+            action="vendor.registered",
+            object_type="vendor_company",
+            object_id=company.pk,
+            payload={"name": name, "nib": nib_digits},
+        )
+        user = user_create_unchecked(
+            actor="public",
+            username=username,
+            password=password,
+            display_name=display_name,
+            email=email,
+        )
+        role_grant_unchecked(
+            actor="public", user=user, role=Role.VENDOR, scope=f"company:{company.pk}"
+        )
     return company
 
 
 def _company(company_id: int) -> VendorCompany:
     company = VendorCompany.objects.filter(pk=company_id).first()
     if company is None:
-        raise NotFound("vendor.not_found", "Perusahaan tidak ditemukan.",
-                       "Vendor company not found.", field="company_id")
+        raise NotFound(
+            "vendor.not_found",
+            "Perusahaan tidak ditemukan.",
+            "Vendor company not found.",
+            field="company_id",
+        )
     return company
 
 
 def _require_pending(company: VendorCompany) -> None:
     if company.status != VendorStatus.PENDING:
-        raise Conflict("vendor.already_verified",
-                       f"Pendaftaran ini sudah diputuskan ({company.get_status_display()}).",
-                       f"This registration was already decided ({company.status}).")
+        raise Conflict(
+            "vendor.already_verified",
+            f"Pendaftaran ini sudah diputuskan ({company.get_status_display()}).",
+            f"This registration was already decided ({company.status}).",
+        )
 
 
 def vendor_approve(*, actor: User, company_id: int) -> VendorCompany:
@@ -109,8 +145,12 @@ def vendor_approve(*, actor: User, company_id: int) -> VendorCompany:
         company.verified_by = actor
         company.rejection_reason = ""
         company.save(update_fields=["status", "verified_at", "verified_by", "rejection_reason"])
-        audit_append(actor=actor, action="vendor.approved", object_type="vendor_company",
-                     object_id=company.pk)
+        audit_append(
+            actor=actor,
+            action="vendor.approved",
+            object_type="vendor_company",
+            object_id=company.pk,
+        )
     return company
 
 
@@ -118,10 +158,12 @@ def vendor_reject(*, actor: User, company_id: int, reason: str) -> VendorCompany
     permission_require(user=actor, permission=Permission.VERIFY_VENDORS, action="vendor.reject")
     reason = (reason or "").strip()
     if len(reason) < 10:
-        raise InvalidInput("vendor.reason_required",
-                           "Alasan penolakan wajib diisi (paling sedikit 10 karakter).",
-                           "A rejection reason of at least 10 characters is required.",
-                           field="reason")
+        raise InvalidInput(
+            "vendor.reason_required",
+            "Alasan penolakan wajib diisi (paling sedikit 10 karakter).",
+            "A rejection reason of at least 10 characters is required.",
+            field="reason",
+        )
     with transaction.atomic():
         company = _company(company_id)
         _require_pending(company)
@@ -130,22 +172,42 @@ def vendor_reject(*, actor: User, company_id: int, reason: str) -> VendorCompany
         company.verified_by = actor
         company.rejection_reason = reason
         company.save(update_fields=["status", "verified_at", "verified_by", "rejection_reason"])
-        audit_append(actor=actor, action="vendor.rejected", object_type="vendor_company",
-                     object_id=company.pk, payload={"reason": reason})
+        audit_append(
+            actor=actor,
+            action="vendor.rejected",
+            object_type="vendor_company",
+            object_id=company.pk,
+            payload={"reason": reason},
+        )
     return company
 
 
 def vendor_user_add(
-    *, actor: User, company_id: int, username: str, password: str, display_name: str,
+    *,
+    actor: User,
+    company_id: int,
+    username: str,
+    password: str,
+    display_name: str,
     email: str,
 ) -> User:
     """A user of a company adds a colleague to the same company."""
-    permission_require(user=actor, permission=Permission.MANAGE_COMPANY,
-                       scope=f"company:{company_id}", action="vendor.user_add")
+    permission_require(
+        user=actor,
+        permission=Permission.MANAGE_COMPANY,
+        scope=f"company:{company_id}",
+        action="vendor.user_add",
+    )
     company = _company(company_id)
     with transaction.atomic():
-        user = user_create_unchecked(actor=actor, username=username, password=password,
-                                     display_name=display_name, email=_email(email))
-        role_grant_unchecked(actor=actor, user=user, role=Role.VENDOR,
-                             scope=f"company:{company.pk}")
+        user = user_create_unchecked(
+            actor=actor,
+            username=username,
+            password=password,
+            display_name=display_name,
+            email=_email(email),
+        )
+        role_grant_unchecked(
+            actor=actor, user=user, role=Role.VENDOR, scope=f"company:{company.pk}"
+        )
     return user

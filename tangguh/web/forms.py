@@ -5,14 +5,17 @@ from django import forms
 
 class LoginForm(forms.Form):
     username = forms.CharField(max_length=150, label="Nama pengguna / Username")
-    password = forms.CharField(max_length=1024, widget=forms.PasswordInput,
-                               label="Kata sandi / Password")
+    password = forms.CharField(
+        max_length=1024, widget=forms.PasswordInput, label="Kata sandi / Password"
+    )
 
 
 class OtpForm(forms.Form):
-    otp = forms.CharField(max_length=10, label="Kode 6 digit / 6-digit code",
-                          widget=forms.TextInput(attrs={"inputmode": "numeric",
-                                                        "autocomplete": "one-time-code"}))
+    otp = forms.CharField(
+        max_length=10,
+        label="Kode 6 digit / 6-digit code",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
 
 
 class VendorRegistrationForm(forms.Form):
@@ -24,10 +27,14 @@ class VendorRegistrationForm(forms.Form):
     email = forms.CharField(max_length=254, label="Email")
     display_name = forms.CharField(max_length=200, label="Nama lengkap Anda / Your full name")
     username = forms.CharField(max_length=150, label="Nama pengguna / Username")
-    password = forms.CharField(max_length=1024, widget=forms.PasswordInput,
-                               label="Kata sandi (min. 10 karakter) / Password")
+    password = forms.CharField(
+        max_length=1024,
+        widget=forms.PasswordInput,
+        label="Kata sandi (min. 10 karakter) / Password",
+    )
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
-                             label="Alasan penolakan / Reason")
+    reason = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Alasan penolakan / Reason"
+    )

@@ -7,12 +7,40 @@ from zoneinfo import ZoneInfo
 
 DAYS_ID = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 DAYS_EN = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-MONTHS_ID = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-             "September", "Oktober", "November", "Desember"]
-MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December"]
-ZONES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
-         "Asia/Jayapura": "WIT"}
+MONTHS_ID = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
+MONTHS_EN = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+ZONES = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
 
 
 def zone_abbreviation(zone: str) -> str:
@@ -22,5 +50,7 @@ def zone_abbreviation(zone: str) -> str:
 def format_moment(moment: datetime, zone: str, language: str = "id") -> str:
     local = moment.astimezone(ZoneInfo(zone))
     days, months = (DAYS_EN, MONTHS_EN) if language.startswith("en") else (DAYS_ID, MONTHS_ID)
-    return (f"{days[local.weekday()]}, {local.day} {months[local.month - 1]} {local.year} "
-            f"{local:%H:%M} {zone_abbreviation(zone)}")
+    return (
+        f"{days[local.weekday()]}, {local.day} {months[local.month - 1]} {local.year} "
+        f"{local:%H:%M} {zone_abbreviation(zone)}"
+    )

@@ -155,8 +155,7 @@ def vendor_register_view(request):
             _show_error(form, exc)
             status = exc.status
         else:
-            return render(request, "web/vendor_registered.html", {"company": company},
-                          status=201)
+            return render(request, "web/vendor_registered.html", {"company": company}, status=201)
     return render(request, "web/vendor_register.html", {"form": form}, status=status)
 
 
@@ -165,8 +164,9 @@ def verification_queue(request):
     roles = {grant.role for grant in user_grants(request.user)}
     if Role.VERIFIER not in roles:
         return render(request, "web/forbidden.html", status=403)
-    return render(request, "web/verification.html",
-                  {"pending": vendor_pending(), "reject_form": RejectForm()})
+    return render(
+        request, "web/verification.html", {"pending": vendor_pending(), "reject_form": RejectForm()}
+    )
 
 
 @login_required
@@ -177,8 +177,9 @@ def verification_decide(request, company_id: int):
             company = vendor_approve(actor=request.user, company_id=company_id)
             messages.success(request, f"{company.name}: terverifikasi / approved.")
         else:
-            company = vendor_reject(actor=request.user, company_id=company_id,
-                                    reason=request.POST.get("reason", ""))
+            company = vendor_reject(
+                actor=request.user, company_id=company_id, reason=request.POST.get("reason", "")
+            )
             messages.success(request, f"{company.name}: ditolak / rejected.")
     except ServiceError as exc:
         messages.error(request, exc.message(get_language()))

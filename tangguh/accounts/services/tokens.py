@@ -71,13 +71,9 @@ def token_issue(
 
 def token_authenticate(*, raw: str) -> tuple[User, ApiToken]:
     """The user and token behind a bearer value, or an error saying why not."""
-    token = (
-        ApiToken.objects.select_related("user").filter(key_hash=_digest(raw or "")).first()
-    )
+    token = ApiToken.objects.select_related("user").filter(key_hash=_digest(raw or "")).first()
     if token is None:
-        raise NotAuthenticated(
-            "auth.token_invalid", "Token tidak dikenal.", "Unknown token."
-        )
+        raise NotAuthenticated("auth.token_invalid", "Token tidak dikenal.", "Unknown token.")
     if token.revoked_at is not None:
         raise NotAuthenticated(
             "auth.token_revoked", "Token sudah dicabut.", "The token has been revoked."

@@ -24,7 +24,7 @@ def _invalid_code() -> InvalidInput:
 
 def totp_begin_enrollment(*, user: User) -> str:
     """Give an unconfirmed user a fresh secret to add to their authenticator app."""
-    if user.has_totp:
+    if user.totp_secret:  # enrolled, or shown and awaiting confirmation: keep it
         return user.totp_secret
     user.totp_secret = pyotp.random_base32()
     user.totp_confirmed_at = None

@@ -21,8 +21,13 @@ class Command(BaseCommand):
         if options["action"] == "rotate":
             old = keyring.ensure()
             new = keyring.rotate()
-            audit_append(actor="cli", action="node.key_rotated", object_type="node_key",
-                         object_id=new, payload={"retired": old})
+            audit_append(
+                actor="cli",
+                action="node.key_rotated",
+                object_type="node_key",
+                object_id=new,
+                payload={"retired": old},
+            )
             self.stdout.write(f"active key {new}; {old} retired (still in the JWKS)")
             return
         self.stdout.write(json.dumps(keyring.jwks(), indent=1))

@@ -36,20 +36,32 @@ class Command(BaseCommand):
         node_keyring().ensure()
         loaded, logins = demo_ensure()
         if options["json"]:
-            self.stdout.write(json.dumps(
-                {"node": "LPSE Kabupaten Mimika", "env": "sandbox",
-                 "url": f"http://{host}:{port}/", "data_dir": str(settings.TANGGUH_DATA_DIR),
-                 "loaded_now": loaded, "logins": logins, "tenders": []},
-                ensure_ascii=False, indent=1))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "node": "LPSE Kabupaten Mimika",
+                        "env": "sandbox",
+                        "url": f"http://{host}:{port}/",
+                        "data_dir": str(settings.TANGGUH_DATA_DIR),
+                        "loaded_now": loaded,
+                        "logins": logins,
+                        "tenders": [],
+                    },
+                    ensure_ascii=False,
+                    indent=1,
+                )
+            )
         else:
             self.stdout.write(
                 f"LPSE Kabupaten Mimika (sandbox) — data in {settings.TANGGUH_DATA_DIR}"
-                + (" — demo data loaded" if loaded else " — existing demo data kept"))
+                + (" — demo data loaded" if loaded else " — existing demo data kept")
+            )
             self.stdout.write(f"{'role':24} {'username':22} {'password':20} totp secret")
             for entry in logins:
                 self.stdout.write(
                     f"{entry['role']:24} {entry['username']:22} {entry['password']:20} "
-                    f"{entry.get('totp_secret') or '-'}")
+                    f"{entry.get('totp_secret') or '-'}"
+                )
         if options["no_serve"]:
             return
         self.stdout.write(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
