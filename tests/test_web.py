@@ -160,7 +160,7 @@ def test_wrong_otp_code_shows_error_and_keeps_user_out(client, clock):
     assert client.post("/masuk/otp/", {"otp": good})["Location"] == "/dasbor/"
 
 
-def test_an_otp_code_is_accepted_only_once(clock):
+def test_an_otp_code_is_accepted_only_once(node, clock):
     user = committee_member()
     clock.move(timedelta(seconds=30))
     code = factories.current_code(user)
@@ -210,10 +210,15 @@ def test_first_login_of_committee_member_enrols_totp(client, clock):
 
 def registration(**overrides) -> dict:
     form = {
-        "company_name": "CV Maju Bersama Timika", "nib": "9120001234567",
-        "npwp": "01.234.567.8-953.000", "address": "Jl. Cenderawasih 12", "city": "Timika",
-        "email": "admin@majubersama.co.id", "display_name": "Yohanes Beanal",
-        "username": "yohanes.mb", "password": factories.PASSWORD,
+        "company_name": "CV Maju Bersama Timika",
+        "nib": "9120001234567",
+        "npwp": "01.234.567.8-953.000",
+        "address": "Jl. Cenderawasih 12",
+        "city": "Timika",
+        "email": "admin@majubersama.co.id",
+        "display_name": "Yohanes Beanal",
+        "username": "yohanes.mb",
+        "password": factories.PASSWORD,
     }
     return {**form, **overrides}
 
@@ -237,7 +242,8 @@ def test_valid_registration_creates_pending_company_and_its_user(client):
     assert company.npwp == "012345678953000"
     user = User.objects.get(username="yohanes.mb")
     assert RoleAssignment.objects.filter(
-        user=user, role=Role.VENDOR.value, scope=f"company:{company.pk}").exists()
+        user=user, role=Role.VENDOR.value, scope=f"company:{company.pk}"
+    ).exists()
     assert password_login(client, user)["Location"] == "/dasbor/"
 
 
@@ -258,8 +264,9 @@ def test_verifier_queue_lists_pending_and_approves(verifier_client):
     page = text(verifier_client.get("/verifikasi/"))
     assert company.name in page and company.nib in page
 
-    response = verifier_client.post(f"/verifikasi/{company.pk}/", {"decision": "approve"},
-                                    follow=True)
+    response = verifier_client.post(
+        f"/verifikasi/{company.pk}/", {"decision": "approve"}, follow=True
+    )
     assert response.redirect_chain[-1][0] == "/verifikasi/"
     assert "terverifikasi" in text(response)
     company.refresh_from_db()
@@ -270,8 +277,9 @@ def test_verifier_queue_lists_pending_and_approves(verifier_client):
 
 def test_reject_without_reason_is_refused_and_company_stays_pending(verifier_client):
     company, _ = factories.make_vendor()
-    response = verifier_client.post(f"/verifikasi/{company.pk}/",
-                                    {"decision": "reject", "reason": "  "}, follow=True)
+    response = verifier_client.post(
+        f"/verifikasi/{company.pk}/", {"decision": "reject", "reason": "  "}, follow=True
+    )
     assert "Alasan penolakan wajib diisi" in text(response)
     company.refresh_from_db()
     assert company.status == VendorStatus.PENDING and company.rejection_reason == ""
@@ -314,9 +322,10 @@ def test_login_post_without_csrf_token_is_forbidden(node):
 
     page = text(strict.get("/masuk/"))
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    response = strict.post("/masuk/", {"username": vendor.username,
-                                       "password": factories.PASSWORD,
-                                       "csrfmiddlewaretoken": token})
+    response = strict.post(
+        "/masuk/",
+        {"username": vendor.username, "password": factories.PASSWORD, "csrfmiddlewaretoken": token},
+    )
     assert response.status_code == 302 and response["Location"] == "/dasbor/"
 
 

@@ -1,0 +1,153 @@
+"""`tangguh demo`: the Mimika sandbox node, idempotent, served on 127.0.0.1; `tangguh audit
+verify` on it, before and after one audit row is altered with the sqlite3 shell."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tangguh.accounts.models import RoleAssignment, User
+from tangguh.audit.selectors import audit_head, audit_verify
+from tangguh.organizations.models import Committee, WorkUnit
+from tangguh.vendors.models import VendorCompany
+
+TANGGUH = [sys.executable, "-m", "tangguh"]
+
+
+def _env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "TANGGUH_DATA_DIR", "TANGGUH_ENV", "TANGGUH_CLOCK"}}
+    env.update(extra)
+    return env
+
+
+def _run(args: list[str], data_dir: Path, **extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(TANGGUH + args, env=_env(data_dir, **extra), capture_output=True,
+                          text=True, timeout=300, cwd=data_dir.parent)
+
+
+@pytest.mark.django_db
+def test_demo_loads_mimika_once_and_a_second_run_changes_nothing():
+    from tangguh.demo.services import demo_ensure
+
+    loaded, logins = demo_ensure()
+    assert loaded
+    counts = (User.objects.count(), RoleAssignment.objects.count(),
+              VendorCompany.objects.count(), WorkUnit.objects.count())
+    head = audit_head()
+    assert WorkUnit.objects.filter(name="RSUD Mimika").exists()
+    assert VendorCompany.objects.count() == 12
+    assert Committee.objects.count() == 2
+    for committee in Committee.objects.all():
+        assert RoleAssignment.objects.filter(scope=f"committee:{committee.pk}").count() == 3
+    roles = {entry["role"] for entry in logins}
+    assert roles == {"admin", "verifier", "auditor", "procurement_unit_head",
+                     "commitment_officer", "budget_user", "procurement_official",
+                     "committee_member", "vendor"}
+    for entry in logins:
+        needs_totp = entry["role"] in {"admin", "committee_member"}
+        assert bool(entry["totp_secret"]) == needs_totp, entry["username"]
+        assert User.objects.get(username=entry["username"]).check_password(entry["password"])
+
+    again, logins_again = demo_ensure()
+    assert not again
+    assert logins_again == logins
+    assert counts == (User.objects.count(), RoleAssignment.objects.count(),
+                      VendorCompany.objects.count(), WorkUnit.objects.count())
+    assert audit_head() == head
+    assert audit_verify().ok
+
+
+def test_demo_cli_is_idempotent_and_its_audit_chain_detects_a_row_altered_in_sqlite3(tmp_path):
+    data = tmp_path / "var"
+    first = _run(["demo", "--data", str(data), "--no-serve", "--json"], data)
+    assert first.returncode == 0, first.stderr
+    body = json.loads(first.stdout)
+    assert body["node"] == "LPSE Kabupaten Mimika" and body["env"] == "sandbox"
+    assert body["loaded_now"] is True
+    assert len([e for e in body["logins"] if e["role"] == "vendor"]) == 12
+    assert body["tenders"] == []
+
+    second = _run(["demo", "--data", str(data), "--no-serve", "--json"], data)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["loaded_now"] is False
+    assert json.loads(second.stdout)["logins"] == body["logins"]
+
+    ok = _run(["audit", "verify"], data, TANGGUH_DATA_DIR=str(data))
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("OK: ")
+    count = int(ok.stdout.split()[1])
+    assert count > 50
+
+    # An operator with shell access alters one payload; the triggers must be dropped first.
+    database = data / "tangguh.sqlite3"
+    tamper = (
+        "DROP TRIGGER audit_event_no_update;"
+        "UPDATE audit_auditevent SET payload = '{\"reason\": \"forged\"}' WHERE seq = 7;"
+    )
+    shell = subprocess.run(["sqlite3", str(database), tamper], capture_output=True, text=True,
+                           timeout=60)
+    assert shell.returncode == 0, shell.stderr
+
+    broken = _run(["audit", "verify"], data, TANGGUH_DATA_DIR=str(data))
+    assert broken.returncode == 1
+    assert "event #7" in broken.stderr
+    assert "altered" in broken.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_demo_serves_an_indonesian_page_naming_lpse_kabupaten_mimika(tmp_path):
+    data = tmp_path / "var"
+    port = _free_port()
+    proc = subprocess.Popen(TANGGUH + ["demo", "--data", str(data), "--addr",
+                                       f"127.0.0.1:{port}"],
+                            env=_env(data), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 120
+        page = None
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                    page = r.read().decode()
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.5)
+        assert page is not None, proc.stdout.read().decode() if proc.poll() is not None else ""
+        assert "LPSE Kabupaten Mimika" in page
+        assert 'lang="id"' in page and "Beranda" in page and "Masuk" in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+            assert json.loads(r.read())["status"] == "ok"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_a_production_node_refuses_a_shifted_clock_at_start(tmp_path):
+    result = _run(["check"], tmp_path, TANGGUH_DATA_DIR=str(tmp_path),
+                  TANGGUH_CLOCK="2024-06-20T10:00:00+09:00")
+    assert result.returncode != 0
+    assert "TANGGUH_CLOCK" in result.stderr
+
+
+def test_a_sandbox_node_runs_on_the_shifted_clock(tmp_path):
+    script = "from tangguh import clock; print(clock.now().isoformat())"
+    result = _run(["shell", "-c", script], tmp_path, TANGGUH_DATA_DIR=str(tmp_path),
+                  TANGGUH_ENV="sandbox", TANGGUH_CLOCK="2024-06-20T10:00:00+09:00")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("2024-06-20T01:00:")
