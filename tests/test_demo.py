@@ -23,15 +23,24 @@ TANGGUH = [sys.executable, "-m", "tangguh"]
 
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "TANGGUH_DATA_DIR", "TANGGUH_ENV", "TANGGUH_CLOCK"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "TANGGUH_DATA_DIR", "TANGGUH_ENV", "TANGGUH_CLOCK"}
+    }
     env.update(extra)
     return env
 
 
 def _run(args: list[str], data_dir: Path, **extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(TANGGUH + args, env=_env(data_dir, **extra), capture_output=True,
-                          text=True, timeout=300, cwd=data_dir.parent)
+    return subprocess.run(
+        TANGGUH + args,
+        env=_env(data_dir, **extra),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=data_dir.parent,
+    )
 
 
 @pytest.mark.django_db
@@ -40,8 +49,12 @@ def test_demo_loads_mimika_once_and_a_second_run_changes_nothing():
 
     loaded, logins = demo_ensure()
     assert loaded
-    counts = (User.objects.count(), RoleAssignment.objects.count(),
-              VendorCompany.objects.count(), WorkUnit.objects.count())
+    counts = (
+        User.objects.count(),
+        RoleAssignment.objects.count(),
+        VendorCompany.objects.count(),
+        WorkUnit.objects.count(),
+    )
     head = audit_head()
     assert WorkUnit.objects.filter(name="RSUD Mimika").exists()
     assert VendorCompany.objects.count() == 12
@@ -49,9 +62,17 @@ def test_demo_loads_mimika_once_and_a_second_run_changes_nothing():
     for committee in Committee.objects.all():
         assert RoleAssignment.objects.filter(scope=f"committee:{committee.pk}").count() == 3
     roles = {entry["role"] for entry in logins}
-    assert roles == {"admin", "verifier", "auditor", "procurement_unit_head",
-                     "commitment_officer", "budget_user", "procurement_official",
-                     "committee_member", "vendor"}
+    assert roles == {
+        "admin",
+        "verifier",
+        "auditor",
+        "procurement_unit_head",
+        "commitment_officer",
+        "budget_user",
+        "procurement_official",
+        "committee_member",
+        "vendor",
+    }
     for entry in logins:
         needs_totp = entry["role"] in {"admin", "committee_member"}
         assert bool(entry["totp_secret"]) == needs_totp, entry["username"]
@@ -60,8 +81,12 @@ def test_demo_loads_mimika_once_and_a_second_run_changes_nothing():
     again, logins_again = demo_ensure()
     assert not again
     assert logins_again == logins
-    assert counts == (User.objects.count(), RoleAssignment.objects.count(),
-                      VendorCompany.objects.count(), WorkUnit.objects.count())
+    assert counts == (
+        User.objects.count(),
+        RoleAssignment.objects.count(),
+        VendorCompany.objects.count(),
+        WorkUnit.objects.count(),
+    )
     assert audit_head() == head
     assert audit_verify().ok
 
@@ -91,10 +116,11 @@ def test_demo_cli_is_idempotent_and_its_audit_chain_detects_a_row_altered_in_sql
     database = data / "tangguh.sqlite3"
     tamper = (
         "DROP TRIGGER audit_event_no_update;"
-        "UPDATE audit_auditevent SET payload = '{\"reason\": \"forged\"}' WHERE seq = 7;"
+        'UPDATE audit_auditevent SET payload = \'{"reason": "forged"}\' WHERE seq = 7;'
     )
-    shell = subprocess.run(["sqlite3", str(database), tamper], capture_output=True, text=True,
-                           timeout=60)
+    shell = subprocess.run(
+        ["sqlite3", str(database), tamper], capture_output=True, text=True, timeout=60
+    )
     assert shell.returncode == 0, shell.stderr
 
     broken = _run(["audit", "verify"], data, TANGGUH_DATA_DIR=str(data))
@@ -112,10 +138,13 @@ def _free_port() -> int:
 def test_demo_serves_an_indonesian_page_naming_lpse_kabupaten_mimika(tmp_path):
     data = tmp_path / "var"
     port = _free_port()
-    proc = subprocess.Popen(TANGGUH + ["demo", "--data", str(data), "--addr",
-                                       f"127.0.0.1:{port}"],
-                            env=_env(data), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            cwd=tmp_path)
+    proc = subprocess.Popen(
+        TANGGUH + ["demo", "--data", str(data), "--addr", f"127.0.0.1:{port}"],
+        env=_env(data),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
     try:
         deadline = time.monotonic() + 120
         page = None
@@ -139,15 +168,24 @@ def test_demo_serves_an_indonesian_page_naming_lpse_kabupaten_mimika(tmp_path):
 
 
 def test_a_production_node_refuses_a_shifted_clock_at_start(tmp_path):
-    result = _run(["check"], tmp_path, TANGGUH_DATA_DIR=str(tmp_path),
-                  TANGGUH_CLOCK="2024-06-20T10:00:00+09:00")
+    result = _run(
+        ["check"],
+        tmp_path,
+        TANGGUH_DATA_DIR=str(tmp_path),
+        TANGGUH_CLOCK="2024-06-20T10:00:00+09:00",
+    )
     assert result.returncode != 0
     assert "TANGGUH_CLOCK" in result.stderr
 
 
 def test_a_sandbox_node_runs_on_the_shifted_clock(tmp_path):
     script = "from tangguh import clock; print(clock.now().isoformat())"
-    result = _run(["shell", "-c", script], tmp_path, TANGGUH_DATA_DIR=str(tmp_path),
-                  TANGGUH_ENV="sandbox", TANGGUH_CLOCK="2024-06-20T10:00:00+09:00")
+    result = _run(
+        ["shell", "-c", script],
+        tmp_path,
+        TANGGUH_DATA_DIR=str(tmp_path),
+        TANGGUH_ENV="sandbox",
+        TANGGUH_CLOCK="2024-06-20T10:00:00+09:00",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].startswith("2024-06-20T01:00:")

@@ -19,8 +19,7 @@ def _verify(token: str, jwks: dict) -> dict:
     """Verify with an independent JOSE implementation, as a vendor or auditor would."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # joserfc flags "EdDSA" as superseded by RFC 9864
-        result = jws.deserialize_compact(token, KeySet.import_key_set(jwks),
-                                         algorithms=["EdDSA"])
+        result = jws.deserialize_compact(token, KeySet.import_key_set(jwks), algorithms=["EdDSA"])
     return json.loads(result.payload)
 
 
@@ -60,8 +59,7 @@ def test_two_app_servers_sharing_a_key_directory_sign_with_the_same_key(tmp_path
 def test_everything_a_sandbox_signs_says_so(tmp_path, settings):
     ring = Keyring(tmp_path / "keys")
     settings.TANGGUH_ENV = "sandbox"
-    assert _verify(sign_payload({"x": 1}, keyring=ring), ring.jwks()) == {"x": 1,
-                                                                        "env": "sandbox"}
+    assert _verify(sign_payload({"x": 1}, keyring=ring), ring.jwks()) == {"x": 1, "env": "sandbox"}
     settings.TANGGUH_ENV = "production"
     assert "env" not in _verify(sign_payload({"x": 1}, keyring=ring), ring.jwks())
 

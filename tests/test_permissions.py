@@ -39,11 +39,15 @@ EXPECTED: dict[str, set[Role]] = {
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: Callable  # org -> path below /api/v1
-    body: Callable  # org -> JSON body or None
+    path: str  # below /api/v1, formatted with the org as ``o``
+    body: dict | Callable | None  # a callable is given the org
     state: Callable  # org -> a snapshot of what the call would change
     allowed: Callable  # (org, response) -> None; asserts the effect of an allowed call
     status: int = 201
+
+    def call(self, api, org, token):
+        body = self.body(org) if callable(self.body) else self.body
+        return api.call(self.method, self.path.format(o=org), json=body, token=token)
 
 
 def _check_agency(org, response):
@@ -115,86 +119,47 @@ def _company_state(org):
     return tuple(VendorCompany.objects.order_by("pk").values_list("pk", "status", "verified_by"))
 
 
+def _count(*models):
+    return lambda o: tuple(model.objects.count() for model in models)
+
+
+# Paths are formatted with the org (``{o}``); a callable body is called with it.
+# fmt: off
 ENDPOINTS: dict[str, Endpoint] = {
     "create_agency": Endpoint(
-        "POST",
-        lambda o: "/organizations/agencies",
-        lambda o: {"name": "Pemerintah Kota Uji Matriks"},
-        lambda o: Agency.objects.count(),
-        _check_agency,
-    ),
+        "POST", "/organizations/agencies", {"name": "Pemerintah Kota Uji Matriks"},
+        _count(Agency), _check_agency),
     "create_work_unit": Endpoint(
-        "POST",
-        lambda o: "/organizations/work-units",
+        "POST", "/organizations/work-units",
         lambda o: {"agency_id": o.agency.pk, "name": "Dinas Matriks"},
-        lambda o: WorkUnit.objects.count(),
-        _check_work_unit,
-    ),
+        _count(WorkUnit), _check_work_unit),
     "form_committee": Endpoint(
-        "POST",
-        lambda o: "/organizations/committees",
-        lambda o: {
-            "procurement_unit_id": o.procurement_unit.pk,
-            "name": "Pokja Matriks",
-            "members": o.committee_candidates,
-        },
-        lambda o: (Committee.objects.count(), RoleAssignment.objects.count()),
-        _check_committee,
-    ),
+        "POST", "/organizations/committees",
+        lambda o: {"procurement_unit_id": o.procurement_unit.pk, "name": "Pokja Matriks",
+                   "members": o.committee_candidates},
+        _count(Committee, RoleAssignment), _check_committee),
     "create_user": Endpoint(
-        "POST",
-        lambda o: "/auth/users",
-        lambda o: {
-            "username": "baru.matriks",
-            "password": factories.PASSWORD,
-            "display_name": "Pengguna Baru",
-        },
-        lambda o: User.objects.count(),
-        _check_user,
-    ),
+        "POST", "/auth/users",
+        {"username": "baru.matriks", "password": factories.PASSWORD,
+         "display_name": "Pengguna Baru"},
+        _count(User), _check_user),
     "list_pending_vendors": Endpoint(
-        "GET",
-        lambda o: "/vendors/registrations/pending",
-        lambda o: None,
-        _company_state,
-        _check_pending,
-        status=200,
-    ),
+        "GET", "/vendors/registrations/pending", None, _company_state, _check_pending, 200),
     "approve_vendor": Endpoint(
-        "POST",
-        lambda o: f"/vendors/{o.pending_company.pk}/approve",
-        lambda o: None,
-        _company_state,
-        _check_approved,
-        status=200,
-    ),
+        "POST", "/vendors/{o.pending_company.pk}/approve", None, _company_state,
+        _check_approved, 200),
     "reject_vendor": Endpoint(
-        "POST",
-        lambda o: f"/vendors/{o.pending_company.pk}/reject",
-        lambda o: {"reason": "Akta pendirian tidak terbaca."},
-        _company_state,
-        _check_rejected,
-        status=200,
-    ),
+        "POST", "/vendors/{o.pending_company.pk}/reject",
+        {"reason": "Akta pendirian tidak terbaca."}, _company_state, _check_rejected, 200),
     "add_company_user": Endpoint(
-        "POST",
-        lambda o: f"/vendors/{o.company.pk}/users",
-        lambda o: {
-            "username": "rekan.matriks",
-            "password": factories.PASSWORD,
-            "display_name": "Rekan Kerja",
-            "email": "rekan@example.co.id",
-        },
-        lambda o: (User.objects.count(), RoleAssignment.objects.count()),
-        _check_colleague,
-    ),
-    "verify_audit": Endpoint(
-        "GET", lambda o: "/audit/verify", lambda o: None, lambda o: None, _check_verify, status=200
-    ),
-    "read_audit_events": Endpoint(
-        "GET", lambda o: "/audit/events", lambda o: None, lambda o: None, _check_events, status=200
-    ),
+        "POST", "/vendors/{o.company.pk}/users",
+        {"username": "rekan.matriks", "password": factories.PASSWORD,
+         "display_name": "Rekan Kerja", "email": "rekan@example.co.id"},
+        _count(User, RoleAssignment), _check_colleague),
+    "verify_audit": Endpoint("GET", "/audit/verify", None, _count(), _check_verify, 200),
+    "read_audit_events": Endpoint("GET", "/audit/events", None, _count(), _check_events, 200),
 }
+# fmt: on
 
 CALLERS = [*Role, ANONYMOUS]
 CASES = [
@@ -236,7 +201,7 @@ def test_role_matrix(api, matrix_org, name, caller):
     before_denials = _denials().count()
     before_events = AuditEvent.objects.count()
 
-    response = api.call(endpoint.method, endpoint.path(org), json=endpoint.body(org), token=token)
+    response = endpoint.call(api, org, token)
 
     if caller != ANONYMOUS and caller in EXPECTED[name]:
         assert response.status_code == endpoint.status, response.content
