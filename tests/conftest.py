@@ -15,6 +15,19 @@ from tangguh.domain.roles import Role
 # (pytest tests/domain -p no:django).
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request):
+    """Argon2 costs ~0.2 s a hash and fixtures build a dozen accounts; tests about who may act
+    do not need it. Tests marked ``argon2`` (and subprocess and browser tests, which run the
+    real settings) keep the project's hashers."""
+    if request.node.get_closest_marker("argon2"):
+        yield
+        return
+    settings = request.getfixturevalue("settings")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+
+
 @pytest.fixture
 def clock():
     """The one clock, frozen at Monday 24 June 2024 10:00 WIT (01:00 UTC)."""

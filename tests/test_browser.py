@@ -58,8 +58,9 @@ def browser() -> Iterator:
 
 @pytest.fixture
 def page(browser):
-    # An Indonesian visitor's browser; each test starts without cookies.
-    context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900})
+    # A phone set to English, as many in Indonesia are: pages must still open in Indonesian.
+    # Each test starts without cookies.
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

@@ -139,7 +139,7 @@ def test_demo_serves_an_indonesian_page_naming_lpse_kabupaten_mimika(tmp_path):
     data = tmp_path / "var"
     port = _free_port()
     proc = subprocess.Popen(
-        TANGGUH + ["demo", "--data", str(data), "--addr", f"127.0.0.1:{port}"],
+        [*TANGGUH, "demo", "--data", str(data), "--addr", f"127.0.0.1:{port}"],
         env=_env(data),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

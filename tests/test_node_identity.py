@@ -9,6 +9,7 @@ import warnings
 import pytest
 from django.test import Client
 from joserfc import jws
+from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet
 
 from tangguh.core.keys import Keyring
@@ -68,7 +69,7 @@ def test_a_tampered_signature_does_not_verify(tmp_path):
     ring = Keyring(tmp_path / "keys")
     header, payload, signature = sign_payload({"price": "1000"}, keyring=ring).split(".")
     forged_payload = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1]
-    with pytest.raises(Exception, match="(?i)signature|invalid|bad"):
+    with pytest.raises(BadSignatureError):
         _verify(f"{header}.{forged_payload}.{signature}", ring.jwks())
 
 

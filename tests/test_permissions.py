@@ -106,13 +106,14 @@ def _check_colleague(org, response):
 def _check_verify(org, response):
     body = response.json()
     assert body["ok"] is True and body["broken_seq"] is None
-    assert body["count"] == AuditEvent.objects.count()
+    # Every event written before the call is covered (the call may record a read itself).
+    assert org.events_before <= body["count"] <= AuditEvent.objects.count()
 
 
 def _check_events(org, response):
     seqs = [event["seq"] for event in response.json()]
-    assert seqs and seqs[0] == 1 and seqs == sorted(seqs)
-    assert len(seqs) == min(100, AuditEvent.objects.count())
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert len(seqs) >= min(100, org.events_before)
 
 
 def _company_state(org):
@@ -167,13 +168,6 @@ CASES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Argon2 costs ~0.2 s a hash and the matrix builds a dozen accounts per case; what is
-    tested here is who may act, not how passwords are hashed."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def matrix_org(org):
     """`org` plus a second pending company and three spare accounts for a new Pokja."""
@@ -199,7 +193,7 @@ def test_role_matrix(api, matrix_org, name, caller):
     token = api.token_for(user) if user else None
     before_state = endpoint.state(org)
     before_denials = _denials().count()
-    before_events = AuditEvent.objects.count()
+    before_events = org.events_before = AuditEvent.objects.count()
 
     response = endpoint.call(api, org, token)
 

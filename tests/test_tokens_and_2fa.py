@@ -173,3 +173,11 @@ def test_throttle_delay_is_capped_however_many_failures(api, clock):
             retry = int(response["Retry-After"])
             clock.move(timedelta(seconds=retry))
     assert 0 < retry <= 60
+
+
+@pytest.mark.argon2
+def test_passwords_are_stored_as_argon2_hashes(clock):
+    user = factories.make_user()
+    assert user.password.startswith("argon2$argon2id$")
+    assert user.check_password(factories.PASSWORD)
+    assert factories.PASSWORD not in user.password

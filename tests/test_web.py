@@ -21,12 +21,6 @@ NODE = "LPSE Kabupaten Uji Halaman"
 OTP_WRONG = "Kode autentikasi dua faktor salah atau sudah dipakai."
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """These tests are about pages, not hashing: skip Argon2's 0.2 s per account."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def node(db, clock):
     return node_ensure(actor="test", name=NODE)
@@ -337,3 +331,15 @@ def test_logout_requires_post(client):
     response = client.post("/keluar/")
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/dasbor/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_pages_stay_indonesian_for_an_english_browser_until_english_is_chosen():
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    page = client.get("/").content.decode()
+    assert 'lang="id"' in page and "Beranda" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get("/").content.decode()
+    assert 'lang="en"' in english and "Home" in english and "Beranda" not in english

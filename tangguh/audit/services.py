@@ -77,3 +77,17 @@ def audit_append(
         )
         AuditHead.objects.filter(pk=1).update(seq=event.seq, hash=digest, at=event.at)
         return row
+
+
+def audit_record_read(
+    *, actor: Any, object_type: str, object_ids: list[str | int], purpose: str
+) -> AuditEvent:
+    """Record that someone read sensitive data (personal data, opened bids, the HPS
+    breakdown): who, what, and why, as one event in the same chain."""
+    return audit_append(
+        actor=actor,
+        action="read.sensitive",
+        object_type=object_type,
+        object_id=",".join(str(i) for i in object_ids)[:100] or "-",
+        payload={"purpose": purpose, "ids": [str(i) for i in object_ids]},
+    )

@@ -1,46 +1,18 @@
-"""Dates as Indonesians read them: "Sabtu, 17 Agustus 2024 14:00 WIT" (SPEC.md qualities)."""
+"""Dates on pages, as Indonesians read them ("Sabtu, 17 Agustus 2024 14:00 WIT"), using the
+domain's formatting for the node's zone."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from functools import lru_cache
 
-DAYS_ID = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
-DAYS_EN = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-MONTHS_ID = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-]
-MONTHS_EN = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-ZONES = {
-    "Asia/Jakarta": "WIB",
-    "Asia/Pontianak": "WIB",
-    "Asia/Makassar": "WITA",
-    "Asia/Jayapura": "WIT",
-}
+from tangguh.domain.calendar import ZONES, WorkingCalendar
+from tangguh.domain.timefmt import format_moment_en, format_moment_id
+
+
+@lru_cache(maxsize=4)
+def _calendar(zone: str) -> WorkingCalendar:
+    return WorkingCalendar(zone=zone)
 
 
 def zone_abbreviation(zone: str) -> str:
@@ -48,9 +20,7 @@ def zone_abbreviation(zone: str) -> str:
 
 
 def format_moment(moment: datetime, zone: str, language: str = "id") -> str:
-    local = moment.astimezone(ZoneInfo(zone))
-    days, months = (DAYS_EN, MONTHS_EN) if language.startswith("en") else (DAYS_ID, MONTHS_ID)
-    return (
-        f"{days[local.weekday()]}, {local.day} {months[local.month - 1]} {local.year} "
-        f"{local:%H:%M} {zone_abbreviation(zone)}"
-    )
+    calendar = _calendar(zone)
+    if language.startswith("en"):
+        return format_moment_en(moment, calendar)
+    return format_moment_id(moment, calendar)

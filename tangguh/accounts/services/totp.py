@@ -26,9 +26,13 @@ def totp_begin_enrollment(*, user: User) -> str:
     """Give an unconfirmed user a fresh secret to add to their authenticator app."""
     if user.totp_secret:  # enrolled, or shown and awaiting confirmation: keep it
         return user.totp_secret
-    user.totp_secret = pyotp.random_base32()
-    user.totp_confirmed_at = None
-    user.save(update_fields=["totp_secret", "totp_confirmed_at"])
+    with transaction.atomic():
+        user.totp_secret = pyotp.random_base32()
+        user.totp_confirmed_at = None
+        user.save(update_fields=["totp_secret", "totp_confirmed_at"])
+        audit_append(
+            actor=user, action="auth.totp_enrolment_started", object_type="user", object_id=user.pk
+        )
     return user.totp_secret
 
 
