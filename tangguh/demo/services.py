@@ -53,7 +53,8 @@ def _enrol_totp(user: User) -> str:
     return secret
 
 
-def _official(username: str, name: str, grants: list[tuple[Role, str]], logins: list) -> User:
+def _person(username: str, name: str, role: Role, grants: list[tuple[Role, str]]) -> tuple:
+    """An official's account and its login entry (the TOTP secret is added once enrolled)."""
     password = _password()
     user = user_create_unchecked(
         actor=ACTOR,
@@ -63,15 +64,8 @@ def _official(username: str, name: str, grants: list[tuple[Role, str]], logins: 
         email=f"{username}@mimikakab.go.id",
         grants=grants,
     )
-    roles = [role for role, _ in grants]
-    entry = {
-        "role": roles[0].value,
-        "username": username,
-        "password": password,
-        "totp_secret": _enrol_totp(user) if requires_two_factor(roles) else None,
-    }
-    logins.append(entry)
-    return user
+    entry = {"role": role.value, "username": username, "password": password, "totp_secret": None}
+    return user, entry
 
 
 def _load() -> list[dict]:
@@ -85,39 +79,25 @@ def _load() -> list[dict]:
     ukpbj = procurement_unit_create_unchecked(
         actor=ACTOR, agency=agency, name=data.PROCUREMENT_UNIT
     )
-    for username, name, role, scope in data.OFFICIALS:
-        if scope == "procurement_unit":
-            scope_key = f"procurement_unit:{ukpbj.pk}"
-        elif scope.startswith("work_unit:"):
-            scope_key = f"work_unit:{units[scope.split(':', 1)[1]].pk}"
-        else:
-            scope_key = scope
-        _official(username, name, [(Role(role), scope_key)], logins)
-    for committee_name, members in data.COMMITTEES:
-        users = []
-        for username, name in members:
-            password = _password()
-            user = user_create_unchecked(
-                actor=ACTOR,
-                username=username,
-                password=password,
-                display_name=name,
-                email=f"{username}@mimikakab.go.id",
-            )
-            users.append(user)
-            logins.append(
-                {
-                    "role": "committee_member",
-                    "username": username,
-                    "password": password,
-                    "committee": committee_name,
-                }
-            )
-        committee_form_unchecked(
-            actor=ACTOR, procurement_unit=ukpbj, name=committee_name, members=users
-        )
-        for user, entry in zip(users, logins[-len(users) :], strict=True):
+    scopes = {"node": "node", "procurement_unit": f"procurement_unit:{ukpbj.pk}"}
+    scopes.update({f"work_unit:{code}": f"work_unit:{u.pk}" for code, u in units.items()})
+    for username, name, role_name, scope in data.OFFICIALS:
+        role = Role(role_name)
+        user, entry = _person(username, name, role, [(role, scopes[scope])])
+        if requires_two_factor([role]):
             entry["totp_secret"] = _enrol_totp(user)
+        logins.append(entry)
+    for committee_name, members in data.COMMITTEES:
+        people = [_person(u, n, Role.COMMITTEE_MEMBER, []) for u, n in members]
+        committee_form_unchecked(
+            actor=ACTOR,
+            procurement_unit=ukpbj,
+            name=committee_name,
+            members=[user for user, _ in people],
+        )
+        for user, entry in people:
+            entry.update(committee=committee_name, totp_secret=_enrol_totp(user))
+            logins.append(entry)
     verifier = User.objects.get(username="verifikator")
     for company, nib, npwp, city, username, name, decision in data.VENDORS:
         password = _password()

@@ -135,26 +135,33 @@ def _require_pending(company: VendorCompany) -> None:
         )
 
 
-def vendor_approve(*, actor: User, company_id: int) -> VendorCompany:
-    permission_require(user=actor, permission=Permission.VERIFY_VENDORS, action="vendor.approve")
+def _decide(*, actor: User, company_id: int, status: str, reason: str = "") -> VendorCompany:
     with transaction.atomic():
         company = _company(company_id)
         _require_pending(company)
-        company.status = VendorStatus.APPROVED
+        company.status = status
         company.verified_at = clock.now()
         company.verified_by = actor
-        company.rejection_reason = ""
+        company.rejection_reason = reason
         company.save(update_fields=["status", "verified_at", "verified_by", "rejection_reason"])
         audit_append(
             actor=actor,
-            action="vendor.approved",
+            action=f"vendor.{status}",
             object_type="vendor_company",
             object_id=company.pk,
+            payload={"reason": reason} if reason else {},
         )
     return company
 
 
+def vendor_approve(*, actor: User, company_id: int) -> VendorCompany:
+    """A verifier confirms the company's NIB, NPWP and deed."""
+    permission_require(user=actor, permission=Permission.VERIFY_VENDORS, action="vendor.approve")
+    return _decide(actor=actor, company_id=company_id, status=VendorStatus.APPROVED)
+
+
 def vendor_reject(*, actor: User, company_id: int, reason: str) -> VendorCompany:
+    """A verifier refuses a registration, saying why, so the vendor can put it right."""
     permission_require(user=actor, permission=Permission.VERIFY_VENDORS, action="vendor.reject")
     reason = (reason or "").strip()
     if len(reason) < 10:
@@ -164,22 +171,7 @@ def vendor_reject(*, actor: User, company_id: int, reason: str) -> VendorCompany
             "A rejection reason of at least 10 characters is required.",
             field="reason",
         )
-    with transaction.atomic():
-        company = _company(company_id)
-        _require_pending(company)
-        company.status = VendorStatus.REJECTED
-        company.verified_at = clock.now()
-        company.verified_by = actor
-        company.rejection_reason = reason
-        company.save(update_fields=["status", "verified_at", "verified_by", "rejection_reason"])
-        audit_append(
-            actor=actor,
-            action="vendor.rejected",
-            object_type="vendor_company",
-            object_id=company.pk,
-            payload={"reason": reason},
-        )
-    return company
+    return _decide(actor=actor, company_id=company_id, status=VendorStatus.REJECTED, reason=reason)
 
 
 def vendor_user_add(
