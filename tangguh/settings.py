@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "tangguh.organizations",
     "tangguh.accounts",
     "tangguh.vendors",
+    "tangguh.planning",
+    "tangguh.tenders",
     "tangguh.web",
     "tangguh.demo",
 ]
