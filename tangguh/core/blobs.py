@@ -85,7 +85,7 @@ class BlobStore:
         return self.put(iter(lambda: handle.read(CHUNK), b""), max_size=max_size)
 
     def open(self, sha256: str) -> BinaryIO:
-        return open(self.path(sha256), "rb")  # noqa: SIM115 - the caller streams and closes it
+        return open(self.path(sha256), "rb")
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).exists()
