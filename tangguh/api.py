@@ -9,6 +9,8 @@ from tangguh.api_errors import install_error_handlers
 from tangguh.audit.api import router as audit_router
 from tangguh.core.api import router as node_router
 from tangguh.organizations.api import router as organizations_router
+from tangguh.planning.api import router as planning_router
+from tangguh.tenders.api import router as tenders_router
 from tangguh.vendors.api import router as vendors_router
 
 api = NinjaAPI(
@@ -23,3 +25,5 @@ api.add_router("/auth", auth_router)
 api.add_router("/organizations", organizations_router)
 api.add_router("/vendors", vendors_router)
 api.add_router("/audit", audit_router)
+api.add_router("/planning", planning_router)
+api.add_router("/tenders", tenders_router)

@@ -10,12 +10,21 @@ from __future__ import annotations
 class ServiceError(Exception):
     status = 400
 
-    def __init__(self, code: str, message_id: str, message_en: str, *, field: str | None = None):
+    def __init__(
+        self,
+        code: str,
+        message_id: str,
+        message_en: str,
+        *,
+        field: str | None = None,
+        details: list[dict] | None = None,
+    ):
         super().__init__(message_en)
         self.code = code
         self.message_id = message_id
         self.message_en = message_en
         self.field = field
+        self.details = details
 
     def message(self, language: str | None) -> str:
         return self.message_en if (language or "").startswith("en") else self.message_id
@@ -29,6 +38,8 @@ class ServiceError(Exception):
         }
         if self.field:
             body["field"] = self.field
+        if self.details:
+            body["details"] = self.details
         return body
 
 

@@ -63,7 +63,7 @@ class TenderStage(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tender", "kind"], name="one_stage_kind_per_tender"),
             models.CheckConstraint(
-                condition=models.Q(end__gt=models.F("start")), name="stage_ends_after_start"
+                condition=models.Q(end__gte=models.F("start")), name="stage_ends_not_before_start"
             ),
         ]
         indexes = [models.Index(fields=["kind", "end"])]
