@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tangguh.web import views
+from tangguh.web import views, views_public, views_work
 
 app_name = "web"
 urlpatterns = [
@@ -12,4 +12,16 @@ urlpatterns = [
     path("penyedia/daftar/", views.vendor_register_view, name="vendor_register"),
     path("verifikasi/", views.verification_queue, name="verification"),
     path("verifikasi/<int:company_id>/", views.verification_decide, name="verification_decide"),
+    path("tender/<str:code>/", views_public.tender_page, name="tender"),
+    path("ppk/paket/", views_work.ppk_packages, name="ppk_packages"),
+    path("ppk/paket/<int:package_id>/delegasi/", views_work.ppk_delegate, name="ppk_delegate"),
+    path("ukpbj/antrean/", views_work.ukpbj_backlog, name="ukpbj_backlog"),
+    path("ukpbj/paket/<int:package_id>/tugaskan/", views_work.ukpbj_assign, name="ukpbj_assign"),
+    path("pokja/paket/", views_work.pokja_packages, name="pokja_packages"),
+    path("pokja/paket/<int:package_id>/", views_work.pokja_tender, name="pokja_tender"),
+    path(
+        "pokja/paket/<int:package_id>/<str:action>/",
+        views_work.pokja_tender_action,
+        name="pokja_tender_action",
+    ),
 ]

@@ -8,6 +8,7 @@ from django import template
 from django.conf import settings
 from django.utils.translation import get_language
 
+from tangguh.domain.money import format_rupiah
 from tangguh.web.timefmt import format_moment
 
 register = template.Library()
@@ -23,3 +24,18 @@ def moment(value) -> str:
     if not value:
         return "—"
     return format_moment(value, settings.TIME_ZONE, get_language() or "id")
+
+
+@register.filter
+def rupiah(value) -> str:
+    """Rp1.234.568"""
+    if value is None or value == "":
+        return "—"
+    from decimal import Decimal
+
+    return format_rupiah(Decimal(str(value)))
+
+
+@register.filter
+def short_hash(value: str) -> str:
+    return f"{value[:12]}…{value[-6:]}" if value and len(value) > 20 else value
