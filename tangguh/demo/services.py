@@ -21,9 +21,11 @@ from tangguh import clock
 from tangguh.accounts.models import User
 from tangguh.accounts.services.totp import totp_begin_enrollment, totp_confirm_enrollment
 from tangguh.accounts.services.users import user_create_unchecked
+from tangguh.clock import FrozenClock
 from tangguh.demo import data
+from tangguh.demo.tenders import load_tenders
 from tangguh.domain.roles import Role, requires_two_factor
-from tangguh.organizations.models import Agency
+from tangguh.organizations.models import Agency, Committee, ProcurementUnit, WorkUnit
 from tangguh.organizations.services import (
     agency_create_unchecked,
     committee_form_unchecked,
@@ -31,6 +33,7 @@ from tangguh.organizations.services import (
     procurement_unit_create_unchecked,
     work_unit_create_unchecked,
 )
+from tangguh.tenders.models import Tender
 from tangguh.vendors.services import vendor_approve, vendor_register, vendor_reject
 
 ACTOR = "demo"
@@ -140,14 +143,38 @@ def _write_logins(logins: list[dict]) -> None:
     os.replace(tmp, path)
 
 
+# The demo's history starts this many days ago: organizations and vendors first, then each
+# tender's steps at the moments they happened (tangguh.demo.tenders).
+HISTORY_DAYS = 60
+
+
+def demo_tenders() -> list[dict]:
+    """Code and derived phase of every demo tender, for ``tangguh demo --json``."""
+    from tangguh.tenders.selectors import tender_status
+
+    return [
+        {"code": t.code, "title": t.title, "phase": tender_status(t).phase.name.lower()}
+        for t in Tender.objects.order_by("code")
+    ]
+
+
 def demo_ensure() -> tuple[bool, list[dict]]:
     """Load the demo if this node has none; return (loaded now?, logins)."""
     if Agency.objects.filter(code=data.AGENCY[1]).exists():
         path = _logins_path()
         logins = json.loads(path.read_text()) if path.exists() else []
         return False, logins
-    with transaction.atomic():
+    now = clock.now()
+    start = now - timedelta(days=HISTORY_DAYS)
+    with transaction.atomic(), clock.use_clock(FrozenClock(start)) as frozen:
         logins = _load()
+        load_tenders(
+            frozen=frozen,
+            now=now,
+            procurement_unit=ProcurementUnit.objects.get(name=data.PROCUREMENT_UNIT),
+            committees=list(Committee.objects.order_by("name")),
+            units={u.code: u for u in WorkUnit.objects.all()},
+        )
         # Written before the commit: a crash in between leaves an empty node, which the next
         # run loads again (overwriting this file), never a node whose logins are lost.
         _write_logins(logins)

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 
 from tangguh.core.keys import node_keyring
 from tangguh.core.serving import parse_addr, serve
-from tangguh.demo.services import demo_ensure
+from tangguh.demo.services import demo_ensure, demo_tenders
 
 
 class Command(BaseCommand):
@@ -45,7 +45,7 @@ class Command(BaseCommand):
                         "data_dir": str(settings.TANGGUH_DATA_DIR),
                         "loaded_now": loaded,
                         "logins": logins,
-                        "tenders": [],
+                        "tenders": demo_tenders(),
                     },
                     ensure_ascii=False,
                     indent=1,
@@ -61,6 +61,10 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{entry['role']:24} {entry['username']:22} {entry['password']:20} "
                     f"{entry.get('totp_secret') or '-'}"
+                )
+            for tender in demo_tenders():
+                self.stdout.write(
+                    f"tender {tender['code']}  {tender['phase']:18} {tender['title']}"
                 )
         if options["no_serve"]:
             return

@@ -1,0 +1,261 @@
+"""Demo tenders in every phase this release knows, across Mimika's work units, loaded by
+replaying their history on a moving clock: each step happens, through the ordinary services,
+at the moment it would have happened, so audit times only move forward and phases derive
+from real schedules."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tangguh.accounts.models import User
+from tangguh.clock import FrozenClock
+from tangguh.organizations.models import Committee, ProcurementUnit, WorkUnit
+from tangguh.planning.services import package_assign, package_create, package_delegate
+from tangguh.tenders.models import Tender
+from tangguh.tenders.services.documents import tender_document_add
+from tangguh.tenders.services.lifecycle import tender_announce, tender_cancel
+from tangguh.tenders.services.setup import tender_prepare, tender_propose_schedule
+
+
+@dataclass(frozen=True)
+class DemoTender:
+    title: str
+    work_unit: str  # code in data.WORK_UNITS
+    ppk: str
+    category: str
+    budget: int
+    hps: int
+    location: str
+    committee: int  # 0 or 1
+    delegated_days_ago: float
+    announced_days_ago: float | None  # None: stays a draft or in the backlog
+    prepare: bool = True
+    assign: bool = True
+    cancel_reason: str = ""
+
+
+TENDERS = [
+    DemoTender(
+        "Peningkatan Jalan SP 2 – SP 5 (Lanjutan)",
+        "dinas-pupr",
+        "ppk.pupr",
+        "works",
+        9_800_000_000,
+        9_450_000_000,
+        "Distrik Kuala Kencana",
+        0,
+        45,
+        40,
+    ),
+    DemoTender(
+        "Pengadaan Alat Kesehatan Ruang ICU RSUD Mimika",
+        "dinas-kesehatan",
+        "ppk.dinkes",
+        "goods",
+        4_200_000_000,
+        4_050_000_000,
+        "RSUD Mimika, Timika",
+        1,
+        20,
+        6,
+    ),
+    DemoTender(
+        "Rehabilitasi Gedung SD Inpres Kwamki",
+        "dinas-pendidikan",
+        "ppk.pendidikan",
+        "works",
+        1_650_000_000,
+        1_590_000_000,
+        "Kwamki Narama",
+        0,
+        12,
+        2,
+    ),
+    DemoTender(
+        "Pembangunan Jembatan Gantung Kampung Nawaripi",
+        "dinas-pupr",
+        "ppk.pupr",
+        "works",
+        3_100_000_000,
+        2_980_000_000,
+        "Distrik Wania",
+        1,
+        16,
+        10,
+    ),
+    DemoTender(
+        "Jasa Konsultansi Perencanaan Drainase Kota Timika",
+        "dinas-pupr",
+        "ppk.pupr",
+        "consultancy",
+        850_000_000,
+        820_000_000,
+        "Timika",
+        0,
+        30,
+        25,
+        cancel_reason="Anggaran dialihkan untuk penanganan banjir Timika (SK Bupati).",
+    ),
+    DemoTender(
+        "Pengadaan Obat dan Bahan Medis Habis Pakai Puskesmas",
+        "dinas-kesehatan",
+        "ppk.dinkes",
+        "goods",
+        2_300_000_000,
+        2_240_000_000,
+        "12 Puskesmas, Mimika",
+        1,
+        9,
+        None,
+    ),
+    DemoTender(
+        "Pengadaan Meubelair Sekolah Dasar Distrik Mimika Baru",
+        "dinas-pendidikan",
+        "ppk.pendidikan",
+        "goods",
+        780_000_000,
+        760_000_000,
+        "Distrik Mimika Baru",
+        0,
+        8,
+        None,
+        prepare=False,
+    ),
+    DemoTender(
+        "Pemeliharaan Berkala Jalan Cenderawasih",
+        "dinas-pupr",
+        "ppk.pupr",
+        "works",
+        1_200_000_000,
+        1_150_000_000,
+        "Jl. Cenderawasih, Timika",
+        0,
+        11,
+        None,
+        prepare=False,
+        assign=False,
+    ),
+    DemoTender(
+        "Jasa Kebersihan Gedung RSUD Mimika",
+        "dinas-kesehatan",
+        "ppk.dinkes",
+        "other_services",
+        640_000_000,
+        615_000_000,
+        "RSUD Mimika",
+        1,
+        4,
+        None,
+        prepare=False,
+        assign=False,
+    ),
+]
+
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]"
+    b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _document(title: str) -> io.BytesIO:
+    handle = io.BytesIO(PDF.replace(b"%%EOF", f"% {title}\n%%EOF".encode()))
+    handle.name = "dokumen-pemilihan.pdf"
+    return handle
+
+
+def load_tenders(
+    *,
+    frozen: FrozenClock,
+    now: datetime,
+    procurement_unit: ProcurementUnit,
+    committees: list[Committee],
+    units: dict[str, WorkUnit],
+) -> None:
+    """Replay each tender's history in time order on ``frozen``, ending at ``now``."""
+    head = User.objects.get(username="kepala.ukpbj")
+    steps: list[tuple[datetime, int, str, DemoTender]] = []
+    for index, demo in enumerate(TENDERS):
+        delegated = now - timedelta(days=demo.delegated_days_ago)
+        steps.append((delegated - timedelta(hours=2), index, "create", demo))
+        steps.append((delegated, index, "delegate", demo))
+        if demo.assign:
+            steps.append((delegated + timedelta(hours=20), index, "assign", demo))
+        if demo.prepare:
+            steps.append((delegated + timedelta(days=1), index, "prepare", demo))
+        if demo.announced_days_ago is not None:
+            steps.append((now - timedelta(days=demo.announced_days_ago), index, "announce", demo))
+        if demo.cancel_reason:
+            steps.append((now - timedelta(days=demo.announced_days_ago - 3), index, "cancel", demo))
+    packages: dict[int, int] = {}
+    for moment, index, step, demo in sorted(steps, key=lambda s: (s[0], s[1])):
+        frozen.set(moment)
+        ppk = User.objects.get(username=demo.ppk)
+        member = User.objects.filter(
+            role_assignments__scope=f"committee:{committees[demo.committee].pk}"
+        ).first()
+        if step == "create":
+            packages[index] = package_create(
+                actor=ppk,
+                work_unit_id=units[demo.work_unit].pk,
+                title=demo.title,
+                category=demo.category,
+                budget=str(demo.budget),
+                owner_estimate=str(demo.hps),
+                location=demo.location,
+                fiscal_year=moment.year,
+            ).pk
+        elif step == "delegate":
+            package_delegate(
+                actor=ppk, package_id=packages[index], procurement_unit_id=procurement_unit.pk
+            )
+        elif step == "assign":
+            package_assign(
+                actor=head, package_id=packages[index], committee_id=committees[demo.committee].pk
+            )
+        elif step == "prepare":
+            method = "selection" if demo.category == "consultancy" else "tender_one_file"
+            tender = tender_prepare(
+                actor=member,
+                package_id=packages[index],
+                method=method,
+                envelopes=2 if method == "selection" else 1,
+                evaluation_method="quality_and_cost" if method == "selection" else "lowest_price",
+                technical_weight=80 if method == "selection" else None,
+                price_weight=20 if method == "selection" else None,
+                qualification_requirements=_requirements(demo.category),
+            )
+            tender_document_add(
+                actor=member,
+                tender_id=tender.pk,
+                title="Dokumen Pemilihan",
+                filename="dokumen-pemilihan.pdf",
+                handle=_document(demo.title),
+            )
+        elif step == "announce":
+            tender = Tender.objects.get(package_id=packages[index])
+            tender_propose_schedule(actor=member, tender_id=tender.pk)
+            tender_announce(actor=member, tender_id=tender.pk)
+        elif step == "cancel":
+            tender = Tender.objects.get(package_id=packages[index])
+            tender_cancel(actor=member, tender_id=tender.pk, reason=demo.cancel_reason)
+
+
+def _requirements(category: str) -> list[dict]:
+    common = [
+        {"text": "Memiliki NIB dengan KBLI yang sesuai", "kind": "licence"},
+        {"text": "Status wajib pajak valid (KSWP)", "kind": "tax"},
+    ]
+    if category == "works":
+        return [
+            *common,
+            {"text": "SBU sub-klasifikasi BG004 atau SI1001, kualifikasi kecil", "kind": "sbu"},
+            {
+                "text": "Pengalaman paling sedikit 1 pekerjaan konstruksi dalam 4 tahun terakhir",
+                "kind": "experience",
+            },
+        ]
+    if category == "consultancy":
+        return [*common, {"text": "Tenaga ahli teknik sipil bersertifikat SKK", "kind": "staff"}]
+    return [*common, {"text": "Pengalaman penyediaan barang sejenis", "kind": "experience"}]
