@@ -66,6 +66,8 @@ def test_officials_take_a_package_to_an_announced_public_tender(org, clock):
     assert "Rehabilitasi SD Inpres Kwamki" in public
     assert "Rp1.450.000.000" in public and "WIT" in public
     assert "Pengalaman 1 pekerjaan sejenis" in public
+    home = Client().get("/").content.decode()
+    assert tender.code in home and "Pekerjaan Konstruksi" in home
 
     bid = tender.stages.get(kind="bid_submission")
     new_end = (bid.end + timedelta(days=7)).astimezone(

@@ -76,3 +76,44 @@ def tender_status(tender: Tender, now: datetime | None = None) -> TenderStatus:
 
 def tender_method(tender: Tender) -> Method:
     return Method(tender.method)
+
+
+def tenders_open_by_category(*, limit: int = 10) -> dict[str, list[dict]]:
+    """The home page's announcements: open tenders per category, nearest bid deadline first.
+
+    One query per category over the indexed (kind, end) of bid-submission stages; never the
+    whole table."""
+    from tangguh.planning.models import Category
+    from tangguh.tenders.models import TenderStage
+
+    now = clock.now()
+    groups: dict[str, list[dict]] = {}
+    for category, label in Category.choices:
+        stages = (
+            TenderStage.objects.filter(
+                kind=StageKind.BID_SUBMISSION.value,
+                end__gt=now,
+                tender__announced_at__isnull=False,
+                tender__cancelled_at__isnull=True,
+                tender__package__category=category,
+            )
+            .select_related("tender__package__work_unit__agency")
+            .order_by("end")[:limit]
+        )
+        rows = []
+        for stage in stages:
+            tender = stage.tender
+            status = tender_status(tender, now)
+            rows.append(
+                {
+                    "code": tender.code,
+                    "title": tender.title,
+                    "agency": tender.package.work_unit.agency.name,
+                    "owner_estimate": tender.package.owner_estimate,
+                    "phase_label": status.phase.label_id,
+                    "bid_start": stage.start,
+                    "bid_deadline": stage.end,
+                }
+            )
+        groups[label] = rows
+    return groups

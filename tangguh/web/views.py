@@ -27,6 +27,7 @@ from tangguh.audit.selectors import audit_head
 from tangguh.core.errors import ServiceError
 from tangguh.domain.roles import ROLE_LABELS, Role
 from tangguh.organizations.selectors import scope_label
+from tangguh.tenders.selectors import tenders_open_by_category
 from tangguh.vendors.selectors import vendor_companies_of, vendor_pending
 from tangguh.vendors.services import vendor_approve, vendor_register, vendor_reject
 from tangguh.web.forms import LoginForm, OtpForm, RejectForm, VendorRegistrationForm
@@ -42,7 +43,7 @@ def _show_error(form, exc: ServiceError) -> None:
 
 
 def home(request):
-    return render(request, "web/home.html")
+    return render(request, "web/home.html", {"categories": tenders_open_by_category()})
 
 
 def login_view(request):
