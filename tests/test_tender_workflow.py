@@ -302,6 +302,10 @@ def test_disallowed_document_types_are_refused_before_they_are_stored(api, org, 
             "evaluation_method": "lowest_price",
         },
     ).json()["code"]
+    from tangguh.core.blobs import node_blobs
+
+    stored = node_blobs().root / "sha256"
+    before = sorted(stored.rglob("*")) if stored.exists() else []
     for name, content in (("virus.exe", b"MZ\x90\x00"), ("palsu.pdf", b"MZ\x90\x00 not a pdf")):
         response = api.client.post(
             f"/api/v1/tenders/{code}/documents",
@@ -311,6 +315,7 @@ def test_disallowed_document_types_are_refused_before_they_are_stored(api, org, 
         assert response.status_code == 422, name
         assert response.json()["code"] == "document.type_not_allowed"
     assert not TenderDocument.objects.exists()
+    assert (sorted(stored.rglob("*")) if stored.exists() else []) == before
 
 
 def test_cancel_needs_a_reason_and_is_public(api, org, tokens, clock):

@@ -9,7 +9,7 @@ from django.db import transaction
 from tangguh import clock
 from tangguh.accounts.models import User
 from tangguh.audit.services import audit_append
-from tangguh.core.blobs import BlobTooLarge, node_blobs
+from tangguh.core.blobs import CHUNK, BlobTooLarge, node_blobs
 from tangguh.core.errors import InvalidInput
 from tangguh.tenders.models import DocumentKind, TenderDocument
 from tangguh.tenders.services.common import require_live, tender_for_committee
@@ -49,8 +49,17 @@ def document_store(*, filename: str, handle: BinaryIO) -> tuple[str, int, str]:
     extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in EXTENSIONS:
         raise _refuse_type(name or "?")
+    # The first bytes decide the type, before anything is stored.
+    first = handle.read(CHUNK)
+    if not first.startswith(SIGNATURES[EXTENSIONS[extension]]):
+        raise _refuse_type(name)
+
+    def chunks():
+        yield first
+        yield from iter(lambda: handle.read(CHUNK), b"")
+
     try:
-        blob = node_blobs().put_file(handle, max_size=MAX_DOCUMENT_BYTES)
+        blob = node_blobs().put(chunks(), max_size=MAX_DOCUMENT_BYTES)
     except BlobTooLarge as exc:
         raise InvalidInput(
             "document.too_large",
@@ -58,9 +67,6 @@ def document_store(*, filename: str, handle: BinaryIO) -> tuple[str, int, str]:
             "The file is larger than 50 MB.",
             field="file",
         ) from exc
-    if not blob.head.startswith(SIGNATURES[EXTENSIONS[extension]]):
-        # The bytes stay in the content-addressed store unreferenced; nothing points at them.
-        raise _refuse_type(name)
     return blob.sha256, blob.size, CONTENT_TYPES[extension]
 
 
