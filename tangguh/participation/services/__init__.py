@@ -1,0 +1,2 @@
+"""Writes for participation: registration (``registration``), document downloads
+(``downloads``) and the blacklist copy (``blacklist``)."""

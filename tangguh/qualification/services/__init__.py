@@ -1,0 +1,2 @@
+"""Writes to qualification profiles: items (``items``), their documents (``documents``) and the
+verifier's decisions (``verification``)."""
