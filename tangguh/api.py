@@ -7,9 +7,15 @@ from tangguh import __version__
 from tangguh.accounts.api import router as auth_router
 from tangguh.api_errors import install_error_handlers
 from tangguh.audit.api import router as audit_router
+from tangguh.clarification.api import router as clarification_router
 from tangguh.core.api import router as node_router
+from tangguh.notifications.api import router as inbox_router
 from tangguh.organizations.api import router as organizations_router
+from tangguh.participation.api import blacklist_router, me_router
+from tangguh.participation.api import router as participation_router
 from tangguh.planning.api import router as planning_router
+from tangguh.qualification.api import router as qualification_router
+from tangguh.search.api import router as search_router
 from tangguh.tenders.api import router as tenders_router
 from tangguh.vendors.api import router as vendors_router
 
@@ -25,5 +31,12 @@ api.add_router("/auth", auth_router)
 api.add_router("/organizations", organizations_router)
 api.add_router("/vendors", vendors_router)
 api.add_router("/audit", audit_router)
+api.add_router("/tenders", search_router)
 api.add_router("/planning", planning_router)
 api.add_router("/tenders", tenders_router)
+api.add_router("/tenders", clarification_router)
+api.add_router("/inbox", inbox_router)
+api.add_router("/qualification", qualification_router)
+api.add_router("/tenders", participation_router)
+api.add_router("/me", me_router)
+api.add_router("/blacklist", blacklist_router)

@@ -35,6 +35,11 @@ INSTALLED_APPS = [
     "tangguh.vendors",
     "tangguh.planning",
     "tangguh.tenders",
+    "tangguh.clarification",
+    "tangguh.notifications",
+    "tangguh.qualification",
+    "tangguh.participation",
+    "tangguh.search",
     "tangguh.web",
     "tangguh.demo",
 ]

@@ -1,0 +1,533 @@
+"""Public tender search: words, filters, order and pages over the search index.
+
+One query per page (plus one capped count when the page does not tell it), written per
+database because each has its own full-text index (see fts.py):
+
+- SQLite: FTS5 ``MATCH`` over the words *and* the filter values (tokens such as ``kworks``,
+  ``a12``, ``y2024``), walked in row id order: row ids are deadline-ordered keys,
+  so the first page of the newest deadlines is read straight off the index (lowest keys
+  first, the direction FTS5 streams), however common the word.
+- PostgreSQL: ``document @@ plainto_tsquery('simple', …)`` with the equality filters, which
+  the multi-column GIN answers in one bitmap, or the planner walks the deadline key index
+  when the words are common.
+
+Counts stop at ``COUNT_CAP`` (shown as "1.000+"); relevance and "newest" order the
+``RANK_WINDOW`` newest-deadline matches, which is every match for any precise query
+(a word as common as "jalan" gets the 1,000 latest, not a ranking of 100,000 rows).
+Phases are derived: a phase filter is a range on the stored bid window relative to the clock.
+
+SQL is assembled from constant fragments only; every value a caller gives is a parameter
+(words are normalized to letters and digits before they reach an FTS5 expression).
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import connection, transaction
+
+from tangguh import clock
+from tangguh.core.errors import InvalidInput
+from tangguh.domain.methods import StageKind
+from tangguh.domain.phase import Decisions, Phase, phase
+from tangguh.domain.schedule import Schedule, Stage
+from tangguh.search import fts, text
+from tangguh.search.models import SearchEntry
+
+COUNT_CAP = 1000
+RANK_WINDOW = 1000
+MAX_RESULTS = 1000  # pages reach this far; past it, refine the search
+MAX_PAGE_SIZE = 50
+DEFAULT_PAGE_SIZE = 20
+CATEGORIES = ("goods", "works", "consultancy", "other_services")
+
+
+class SearchPhase(enum.StrEnum):
+    """The phases a public search filters on (a coarse view of ``domain.phase.Phase``)."""
+
+    ANNOUNCED = "announced"  # announced, bidding not open yet
+    BIDDING = "bidding"  # within the bid submission window
+    CLOSED = "closed"  # bid deadline passed (opening, evaluation, award …)
+    CANCELLED = "cancelled"
+
+    @property
+    def label_id(self) -> str:
+        return _PHASE_LABELS[self]
+
+
+_PHASE_LABELS = {
+    SearchPhase.ANNOUNCED: Phase.ANNOUNCED.label_id,
+    SearchPhase.BIDDING: Phase.BIDDING.label_id,
+    SearchPhase.CLOSED: "Pemasukan penawaran ditutup",
+    SearchPhase.CANCELLED: Phase.CANCELLED.label_id,
+}
+
+
+class SearchSort(enum.StrEnum):
+    DEADLINE = "deadline"  # latest bid deadline first
+    RELEVANCE = "relevance"  # best match of the words first (deadline without words)
+    NEWEST = "newest"  # latest announcement first
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    entry: SearchEntry
+    phase: SearchPhase
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    items: list[SearchHit]
+    count: int  # exact up to COUNT_CAP, then COUNT_CAP
+    count_capped: bool
+    page: int
+    page_size: int
+    has_next: bool
+
+    @property
+    def count_label(self) -> str:
+        """As the page shows it: "1.234" or "1.000+"."""
+        shown = f"{self.count:,}".replace(",", ".")
+        return shown + "+" if self.count_capped else shown
+
+
+def entry_phase(entry: SearchEntry, now: datetime) -> SearchPhase:
+    """The derived phase of an indexed tender, by the domain's own derivation."""
+    schedule = Schedule((Stage(StageKind.BID_SUBMISSION, entry.bid_start, entry.bid_end),))
+    derived = phase(schedule, now, Decisions(announced=True, cancelled=entry.cancelled)).phase
+    if derived == Phase.CANCELLED:
+        return SearchPhase.CANCELLED
+    if derived == Phase.ANNOUNCED:
+        return SearchPhase.ANNOUNCED
+    if derived == Phase.BIDDING:
+        return SearchPhase.BIDDING
+    return SearchPhase.CLOSED
+
+
+def _invalid(code: str, field: str, message_id: str, message_en: str) -> InvalidInput:
+    return InvalidInput(code, message_id, message_en, field=field)
+
+
+@dataclass
+class _Query:
+    """The pieces of one search, before they become SQL for a database."""
+
+    words: list[str]
+    tags: list[str]
+    conditions: list[str]  # on alias e
+    params: list
+    key_min: int | None = None
+    key_max: int | None = None  # exclusive
+    filters: list[tuple[str, str]] = field(default_factory=list)  # PostgreSQL: GIN columns
+
+
+_PG_TYPES = {
+    "category": "varchar",
+    "agency_id": "bigint",
+    "work_unit_id": "bigint",
+    "fiscal_year": "smallint",
+}
+
+
+def _build(
+    *,
+    q: str,
+    category: str | None,
+    agency_id: int | None,
+    work_unit_id: int | None,
+    fiscal_year: int | None,
+    value_min: int | Decimal | None,
+    value_max: int | Decimal | None,
+    phase_filter: SearchPhase | None,
+    now: datetime,
+    sqlite: bool,
+) -> _Query:
+    query = _Query(words=text.words(q or ""), tags=[], conditions=[], params=[])
+    if len(query.words) > text.MAX_WORDS:
+        raise _invalid(
+            "search.too_many_words",
+            "q",
+            f"Paling banyak {text.MAX_WORDS} kata.",
+            f"At most {text.MAX_WORDS} words.",
+        )
+
+    def equal(column: str, value, tag: str) -> None:
+        if sqlite:
+            query.tags.append(tag)
+        else:
+            # Typed as the column is, or the btree_gin index cannot serve the comparison.
+            query.conditions.append(f"e.{column} = %s::{_PG_TYPES[column]}")
+            query.params.append(value)
+            query.filters.append((column, str(value)))
+
+    if category is not None:
+        equal("category", category, text.category_tag(category))
+    if agency_id is not None:
+        equal("agency_id", agency_id, text.agency_tag(agency_id))
+    if work_unit_id is not None:
+        equal("work_unit_id", work_unit_id, text.work_unit_tag(work_unit_id))
+    if fiscal_year is not None:
+        equal("fiscal_year", fiscal_year, text.year_tag(fiscal_year))
+    if value_min is not None:
+        query.conditions.append("e.owner_estimate >= %s")
+        query.params.append(value_min)
+    if value_max is not None:
+        query.conditions.append("e.owner_estimate <= %s")
+        query.params.append(value_max)
+
+    moment = connection.ops.adapt_datetimefield_value(now)
+    second = int(now.timestamp())
+    false = "0" if sqlite else "false"
+    if phase_filter == SearchPhase.CANCELLED:
+        if sqlite:
+            query.tags.append(text.CANCELLED_TAG)
+        else:
+            query.conditions.append("e.cancelled")
+    elif phase_filter is not None:
+        query.conditions.append(f"e.cancelled = {false}")
+        if phase_filter == SearchPhase.CLOSED:
+            query.conditions.append("e.bid_end <= %s")
+            query.params.append(moment)
+            query.key_min = text.keys_with_deadline_until(second)
+        else:
+            query.key_max = text.keys_with_deadline_from(second)
+            query.conditions.append("e.bid_end > %s")
+            query.params.append(moment)
+            if phase_filter == SearchPhase.ANNOUNCED:
+                query.conditions.append("e.bid_start > %s")
+            else:
+                query.conditions.append("e.bid_start <= %s")
+            query.params.append(moment)
+    return query
+
+
+_COLUMNS = ", ".join(
+    f"e.{f.column}" for f in SearchEntry._meta.concrete_fields if not f.column.startswith("search_")
+)
+
+
+def _sqlite_match(query: _Query) -> str | None:
+    parts = []
+    if query.words:
+        quoted = " ".join(f'"{w}"' for w in query.words)
+        parts.append(f"{{search_title search_body}} : ({quoted})")
+    if query.tags:
+        quoted = " ".join(f'"{t}"' for t in query.tags)
+        parts.append(f"search_tags : ({quoted})")
+    return " AND ".join(parts) or None
+
+
+def _sqlite_where(query: _Query, key: str) -> tuple[str, list]:
+    """FROM … WHERE … for SQLite, with ``key`` naming the deadline-ordered row key."""
+    match = _sqlite_match(query)
+    conditions = list(query.conditions)
+    params = list(query.params)
+    if match is not None:
+        source = (
+            f"{fts.FTS_TABLE} CROSS JOIN {fts.ENTRY_TABLE} e ON e.sort_key = {fts.FTS_TABLE}.rowid"
+        )
+        conditions.insert(0, f"{fts.FTS_TABLE} MATCH %s")
+        params.insert(0, match)
+    else:
+        source = f"{fts.ENTRY_TABLE} e"
+    if query.key_min is not None:
+        conditions.append(f"{key} >= %s")
+        params.append(query.key_min)
+    if query.key_max is not None:
+        conditions.append(f"{key} < %s")
+        params.append(query.key_max)
+    where = " AND ".join(conditions) or "1"
+    return f"FROM {source} WHERE {where}", params
+
+
+def _postgres_where(query: _Query) -> tuple[str, list]:
+    conditions = list(query.conditions)
+    params = list(query.params)
+    if query.words:
+        conditions.insert(0, "e.document @@ plainto_tsquery('simple'::regconfig, %s)")
+        params.insert(0, " ".join(query.words))
+    if query.key_min is not None:
+        conditions.append("e.sort_key >= %s")
+        params.append(query.key_min)
+    if query.key_max is not None:
+        conditions.append("e.sort_key < %s")
+        params.append(query.key_max)
+    where = " AND ".join(conditions) or "true"
+    return f"FROM {fts.ENTRY_TABLE} e WHERE {where}", params
+
+
+def _source(query: _Query) -> tuple[str, str, list]:
+    """The deadline-ordered key expression and FROM … WHERE … for this database."""
+    if connection.vendor == "sqlite":
+        key = f"{fts.FTS_TABLE}.rowid" if _sqlite_match(query) is not None else "e.sort_key"
+        body, params = _sqlite_where(query, key)
+        return key, body, params
+    body, params = _postgres_where(query)
+    return "e.sort_key", body, params
+
+
+def _rows(query: _Query, sort: SearchSort, limit: int, offset: int) -> list[SearchEntry]:
+    """SQLite: one walk of the FTS5 index (or the key index) in deadline order."""
+    key, body, params = _source(query)
+    if sort == SearchSort.RELEVANCE and not query.words:
+        sort = SearchSort.DEADLINE
+    if sort == SearchSort.DEADLINE:
+        sql = f"SELECT {_COLUMNS} {body} ORDER BY {key} LIMIT %s OFFSET %s"
+        return list(SearchEntry.objects.raw(sql, [*params, limit, offset]))
+    if sort == SearchSort.NEWEST:
+        # Announcement order within the RANK_WINDOW newest-deadline matches.
+        window = f"SELECT {key} AS k {body} ORDER BY {key} LIMIT {RANK_WINDOW}"
+        sql = (
+            f"SELECT {_COLUMNS} FROM ({window}) m "  # noqa: S608
+            f"CROSS JOIN {fts.ENTRY_TABLE} e ON e.sort_key = m.k "
+            f"ORDER BY e.announced_at DESC, m.k LIMIT %s OFFSET %s"
+        )
+        return list(SearchEntry.objects.raw(sql, [*params, limit, offset]))
+    # Relevance: the RANK_WINDOW newest-deadline matches, ordered by text.relevance.
+    sql = f"SELECT {key}, e.search_title, e.announced_at {body} ORDER BY {key} LIMIT {RANK_WINDOW}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        window = cursor.fetchall()
+    return _page_of(window, query, sort, limit, offset)
+
+
+def _page_of(
+    window: list[tuple], query: _Query, sort: SearchSort, limit: int, offset: int
+) -> list[SearchEntry]:
+    """One page of (sort_key, search_title, announced_at) rows, ordered here, the same way
+    on both databases. Relevance: every match holds every word, so a corpus-wide weight
+    (bm25's idf, which FTS5 computes by reading whole posting lists, filter tokens included)
+    would not reorder them; where the words are (title or elsewhere) does."""
+    if sort == SearchSort.RELEVANCE and query.words:
+        window.sort(key=lambda row: (text.relevance(query.words, row[1]), -row[0]), reverse=True)
+    elif sort == SearchSort.NEWEST:
+        window.sort(key=lambda row: (row[2], -row[0]), reverse=True)
+    else:
+        window.sort(key=lambda row: row[0])
+    keys = [row[0] for row in window[offset : offset + limit]]
+    found = {entry.sort_key: entry for entry in SearchEntry.objects.filter(sort_key__in=keys)}
+    return [found[k] for k in keys if k in found]
+
+
+# PostgreSQL: a bitmap over the GIN costs about the size of the rarest condition's posting
+# list; walking the deadline-key index costs about (rows wanted / share of rows matching).
+# So: when some condition is selective, ask the GIN first (at most COUNT_CAP + 1 rows: all
+# the matches, ordered here, and the exact count); when every condition is common, or the
+# GIN says there are more than COUNT_CAP matches, walk the key index newest first.
+COMMON_SHARE = 0.05
+WALK_LIMIT = 15_000
+_STATS_TTL_S = 600
+_stats: dict = {"at": -_STATS_TTL_S, "shares": {}}
+
+
+def _pg_shares() -> dict[str, dict[str, float]]:
+    """Share of rows per common value (and per common word), from the planner's statistics."""
+    if time.monotonic() - _stats["at"] < _STATS_TTL_S:
+        return _stats["shares"]
+    shares: dict[str, dict[str, float]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, most_common_vals::text::text[], most_common_freqs,"
+            " most_common_elems::text::text[], most_common_elem_freqs"
+            " FROM pg_stats WHERE schemaname = current_schema() AND tablename = %s",
+            [fts.ENTRY_TABLE],
+        )
+        for name, values, freqs, elems, elem_freqs in cursor.fetchall():
+            if name == "document":
+                shares[name] = dict(zip(elems or [], elem_freqs or [], strict=False))
+            else:
+                shares[name] = dict(zip(values or [], freqs or [], strict=False))
+    _stats.update(at=time.monotonic(), shares=shares)
+    return shares
+
+
+def _pg_selective(query: _Query) -> bool:
+    shares = _pg_shares()
+    words = shares.get("document", {})
+    candidates = [words.get(word, 0.0) for word in query.words]
+    candidates += [shares.get(column, {}).get(value, 0.0) for column, value in query.filters]
+    return bool(candidates) and min(candidates) < COMMON_SHARE
+
+
+def _pg_fetch(sql: str, params: list, *, bitmap: bool = False) -> list[tuple]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if bitmap:  # the GIN, not a walk of the key index (nor a scan of the table)
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _pg_walk(query: _Query) -> list[tuple]:
+    """Up to COUNT_CAP + 1 matches among the WALK_LIMIT newest-deadline rows (of the fiscal
+    year, when one is asked: the (fiscal_year, sort_key) index), newest first."""
+    body, params = _postgres_where(query)
+    inner, inner_params = [], []
+    year = dict(query.filters).get("fiscal_year")
+    if year is not None:
+        inner.append("fiscal_year = %s::smallint")
+        inner_params.append(int(year))
+    if query.key_min is not None:
+        inner.append("sort_key >= %s")
+        inner_params.append(query.key_min)
+    if query.key_max is not None:
+        inner.append("sort_key < %s")
+        inner_params.append(query.key_max)
+    newest = (
+        f"SELECT * FROM {fts.ENTRY_TABLE} WHERE {' AND '.join(inner) or 'true'}"  # noqa: S608
+        f" ORDER BY sort_key LIMIT {WALK_LIMIT}"
+    )
+    where = body.split(" WHERE ", 1)[1]
+    sql = (
+        f"SELECT e.sort_key, e.search_title, e.announced_at FROM ({newest}) e"  # noqa: S608
+        f" WHERE {where} ORDER BY e.sort_key LIMIT {COUNT_CAP + 1}"
+    )
+    return _pg_fetch(sql, [*inner_params, *params])
+
+
+def _pg_rows(
+    query: _Query, sort: SearchSort, limit: int, offset: int
+) -> tuple[list[SearchEntry], int | None]:
+    body, params = _postgres_where(query)
+    if not (query.words or query.filters):  # nothing for the GIN: walk the key index
+        if sort == SearchSort.DEADLINE or sort == SearchSort.RELEVANCE:
+            sql = f"SELECT {_COLUMNS} {body} ORDER BY e.sort_key LIMIT %s OFFSET %s"
+            return list(SearchEntry.objects.raw(sql, [*params, limit, offset])), None
+        sql = f"SELECT e.sort_key, e.search_title, e.announced_at {body} ORDER BY e.sort_key"
+        window = _pg_fetch(f"{sql} LIMIT {RANK_WINDOW}", params)
+        return _page_of(window, query, sort, limit, offset), None
+    if not _pg_selective(query):
+        # Every condition is common: the newest rows hold enough matches, unless the
+        # conditions exclude each other ("jalan" among goods); then ask the GIN after all.
+        window = _pg_walk(query)
+        if len(window) > COUNT_CAP:
+            return _page_of(window[:COUNT_CAP], query, sort, limit, offset), len(window)
+    matches = _pg_fetch(
+        f"SELECT e.sort_key, e.search_title, e.announced_at {body} LIMIT {COUNT_CAP + 1}",
+        params,
+        bitmap=True,
+    )
+    if len(matches) <= COUNT_CAP:  # all of them: order here, count exactly
+        return _page_of(matches, query, sort, limit, offset), len(matches)
+    # Many matches, but not among the newest rows: sort them all (rare; bounded by the GIN).
+    need = offset + limit if sort == SearchSort.DEADLINE or not query.words else RANK_WINDOW
+    window = _pg_fetch(
+        f"SELECT e.sort_key, e.search_title, e.announced_at {body}"
+        f" ORDER BY e.sort_key + 0 LIMIT {need}",
+        params,
+        bitmap=True,
+    )
+    return _page_of(window, query, sort, limit, offset), len(matches)
+
+
+def _count(query: _Query) -> int:
+    _key, body, params = _source(query)
+    sql = f"SELECT count(*) FROM (SELECT 1 {body} LIMIT {COUNT_CAP + 1}) c"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def search_tenders(
+    *,
+    q: str = "",
+    category: str | None = None,
+    agency_id: int | None = None,
+    work_unit_id: int | None = None,
+    fiscal_year: int | None = None,
+    value_min: int | Decimal | None = None,
+    value_max: int | Decimal | None = None,
+    phase: SearchPhase | str | None = None,
+    sort: SearchSort | str = SearchSort.DEADLINE,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> SearchResult:
+    """Announced tenders matching every word (title, code, agency, work unit, location,
+    category; case and diacritics ignored; no stemming) and every filter given."""
+    try:
+        sort = SearchSort(sort)
+    except ValueError:
+        raise _invalid(
+            "search.sort_unknown",
+            "sort",
+            "Urutan tidak dikenal (deadline, relevance, newest).",
+            "Unknown sort (deadline, relevance, newest).",
+        ) from None
+    try:
+        phase_filter = SearchPhase(phase) if phase else None
+    except ValueError:
+        raise _invalid(
+            "search.status_unknown",
+            "status",
+            "Tahap tidak dikenal (announced, bidding, closed, cancelled).",
+            "Unknown status (announced, bidding, closed, cancelled).",
+        ) from None
+    if category is not None and category not in CATEGORIES:
+        raise _invalid(
+            "search.category_unknown",
+            "category",
+            "Kategori tidak dikenal.",
+            f"Unknown category ({', '.join(CATEGORIES)}).",
+        )
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise _invalid(
+            "search.page_size_invalid",
+            "page_size",
+            f"Ukuran halaman 1–{MAX_PAGE_SIZE}.",
+            f"Page size must be 1–{MAX_PAGE_SIZE}.",
+        )
+    if page < 1 or (page - 1) * page_size >= MAX_RESULTS:
+        raise _invalid(
+            "search.page_out_of_range",
+            "page",
+            f"Halaman di luar jangkauan: hanya {MAX_RESULTS} hasil pertama yang ditampilkan; "
+            "persempit pencarian.",
+            f"Page out of range: only the first {MAX_RESULTS} results are listed; "
+            "narrow the search.",
+        )
+    if value_min is not None and value_max is not None and value_min > value_max:
+        raise _invalid(
+            "search.value_range_invalid",
+            "min",
+            "Nilai minimum lebih besar dari nilai maksimum.",
+            "The minimum value is greater than the maximum.",
+        )
+    now = clock.now()
+    query = _build(
+        q=q,
+        category=category,
+        agency_id=agency_id,
+        work_unit_id=work_unit_id,
+        fiscal_year=fiscal_year,
+        value_min=value_min,
+        value_max=value_max,
+        phase_filter=phase_filter,
+        now=now,
+        sqlite=connection.vendor == "sqlite",
+    )
+    offset = (page - 1) * page_size
+    limit = min(page_size + 1, MAX_RESULTS - offset + 1)
+    if connection.vendor == "postgresql":
+        rows, total = _pg_rows(query, sort, limit, offset)
+    else:
+        rows, total = _rows(query, sort, limit, offset), None
+    reachable = offset + page_size < MAX_RESULTS
+    has_next = len(rows) > page_size and reachable
+    rows = rows[:page_size]
+    # A short page tells the total; otherwise count, up to the cap.
+    last_page = len(rows) < page_size and (rows or offset == 0)
+    if total is None:
+        total = offset + len(rows) if last_page else _count(query)
+    items = [SearchHit(entry, entry_phase(entry, now)) for entry in rows]
+    return SearchResult(
+        items=items,
+        count=min(total, COUNT_CAP),
+        count_capped=total > COUNT_CAP,
+        page=page,
+        page_size=page_size,
+        has_next=has_next,
+    )
