@@ -31,14 +31,22 @@ def test_officials_take_a_package_to_an_announced_public_tender(org, clock):
     ppk = _client(org.users[Role.COMMITMENT_OFFICER])
     page = ppk.get("/ppk/paket/")
     assert page.status_code == 200 and "Buat paket" in page.content.decode()
-    created = ppk.post("/ppk/paket/", {
-        "work_unit_id": org.work_unit.pk, "title": "Rehabilitasi SD Inpres Kwamki",
-        "category": "works", "budget": "Rp1.500.000.000", "owner_estimate": "1450000000",
-        "location": "Kwamki Narama, Mimika", "fiscal_year": "2024"}, follow=True)
+    created = ppk.post(
+        "/ppk/paket/",
+        {
+            "work_unit_id": org.work_unit.pk,
+            "title": "Rehabilitasi SD Inpres Kwamki",
+            "category": "works",
+            "budget": "Rp1.500.000.000",
+            "owner_estimate": "1450000000",
+            "location": "Kwamki Narama, Mimika",
+            "fiscal_year": "2024",
+        },
+        follow=True,
+    )
     assert "Rehabilitasi SD Inpres Kwamki" in created.content.decode()
     package = Package.objects.get()
-    ppk.post(f"/ppk/paket/{package.pk}/delegasi/",
-             {"procurement_unit_id": org.procurement_unit.pk})
+    ppk.post(f"/ppk/paket/{package.pk}/delegasi/", {"procurement_unit_id": org.procurement_unit.pk})
 
     head = _client(org.users[Role.PROCUREMENT_UNIT_HEAD])
     backlog = head.get("/ukpbj/antrean/").content.decode()
@@ -50,9 +58,15 @@ def test_officials_take_a_package_to_an_announced_public_tender(org, clock):
     pokja = _client(org.users[Role.COMMITTEE_MEMBER])
     assert "Rehabilitasi SD Inpres Kwamki" in pokja.get("/pokja/paket/").content.decode()
     base = f"/pokja/paket/{package.pk}"
-    pokja.post(f"{base}/setup/", {"method": "tender_one_file", "envelopes": "1",
-                                  "evaluation_method": "lowest_price",
-                                  "requirements": "SBU BG004\nPengalaman 1 pekerjaan sejenis"})
+    pokja.post(
+        f"{base}/setup/",
+        {
+            "method": "tender_one_file",
+            "envelopes": "1",
+            "evaluation_method": "lowest_price",
+            "requirements": "SBU BG004\nPengalaman 1 pekerjaan sejenis",
+        },
+    )
     pokja.post(f"{base}/propose/")
     upload = io.BytesIO(PDF)
     upload.name = "dokumen-pemilihan.pdf"
@@ -71,11 +85,17 @@ def test_officials_take_a_package_to_an_announced_public_tender(org, clock):
 
     bid = tender.stages.get(kind="bid_submission")
     new_end = (bid.end + timedelta(days=7)).astimezone(
-        __import__("zoneinfo").ZoneInfo("Asia/Jayapura"))
+        __import__("zoneinfo").ZoneInfo("Asia/Jayapura")
+    )
     reason = "Adendum gambar teknis; waktu penyusunan penawaran ditambah."
-    pokja.post(f"{base}/reschedule/", {"stage": "bid_submission",
-                                       "new_end": new_end.strftime("%Y-%m-%dT%H:%M"),
-                                       "reason": reason})
+    pokja.post(
+        f"{base}/reschedule/",
+        {
+            "stage": "bid_submission",
+            "new_end": new_end.strftime("%Y-%m-%dT%H:%M"),
+            "reason": reason,
+        },
+    )
     public = Client().get(f"/tender/{tender.code}/").content.decode()
     assert reason in public
     assert "Riwayat perubahan jadwal" in public
@@ -83,10 +103,19 @@ def test_officials_take_a_package_to_an_announced_public_tender(org, clock):
 
 def test_a_refused_action_shows_the_reason_and_changes_nothing(org, clock):
     ppk = _client(org.users[Role.COMMITMENT_OFFICER])
-    page = ppk.post("/ppk/paket/", {
-        "work_unit_id": org.work_unit.pk, "title": "Pengadaan Ambulans RSUD",
-        "category": "goods", "budget": "900000000", "owner_estimate": "950000000",
-        "location": "Timika", "fiscal_year": "2024"}, follow=True).content.decode()
+    page = ppk.post(
+        "/ppk/paket/",
+        {
+            "work_unit_id": org.work_unit.pk,
+            "title": "Pengadaan Ambulans RSUD",
+            "category": "goods",
+            "budget": "900000000",
+            "owner_estimate": "950000000",
+            "location": "Timika",
+            "fiscal_year": "2024",
+        },
+        follow=True,
+    ).content.decode()
     assert "HPS (Rp950.000.000) tidak boleh melebihi pagu (Rp900.000.000)" in page
     assert not Package.objects.exists()
 
