@@ -128,3 +128,121 @@ def test_work_pages_are_refused_to_other_roles(org, clock, path):
 
 def test_unknown_or_draft_tender_pages_are_not_found(org, clock):
     assert Client().get("/tender/209900001/").status_code == 404
+
+
+def _announced_through_pages(org, clock) -> Tender:
+    ppk = _client(org.users[Role.COMMITMENT_OFFICER])
+    ppk.post(
+        "/ppk/paket/",
+        {
+            "work_unit_id": org.work_unit.pk,
+            "title": "Pengadaan Alat Kesehatan Ruang ICU RSUD Mimika",
+            "category": "goods",
+            "budget": "4200000000",
+            "owner_estimate": "4050000000",
+            "location": "RSUD Mimika, Timika",
+            "fiscal_year": "2024",
+        },
+    )
+    package = Package.objects.get()
+    ppk.post(f"/ppk/paket/{package.pk}/delegasi/", {"procurement_unit_id": org.procurement_unit.pk})
+    _client(org.users[Role.PROCUREMENT_UNIT_HEAD]).post(
+        f"/ukpbj/paket/{package.pk}/tugaskan/", {"committee_id": org.committee.pk}
+    )
+    pokja = _client(org.users[Role.COMMITTEE_MEMBER])
+    base = f"/pokja/paket/{package.pk}"
+    pokja.post(
+        f"{base}/setup/",
+        {
+            "method": "tender_one_file",
+            "envelopes": "1",
+            "evaluation_method": "lowest_price",
+            "requirements": "NIB",
+        },
+    )
+    pokja.post(f"{base}/propose/")
+    upload = io.BytesIO(PDF)
+    upload.name = "dokumen-pemilihan.pdf"
+    pokja.post(f"{base}/document/", {"title": "Dokumen Pemilihan", "file": upload})
+    pokja.post(f"{base}/announce/")
+    return Tender.objects.get()
+
+
+def test_vendor_finds_registers_downloads_asks_and_sees_the_addendum(org, clock):
+    from tangguh.qualification.services.items import qualification_item_add
+    from tangguh.vendors.services import vendor_approve
+
+    vendor_approve(actor=org.users[Role.VERIFIER], company_id=org.company.pk)
+    qualification_item_add(
+        actor=org.users[Role.VENDOR],
+        company_id=org.company.pk,
+        kind="licence",
+        values={"kbli_codes": ["46691"], "business_size": "small"},
+    )
+    tender = _announced_through_pages(org, clock)
+    vendor = _client(org.users[Role.VENDOR])
+
+    found = vendor.get("/cari/", {"q": "alat kesehatan icu", "status": "announced"})
+    assert tender.code in found.content.decode()
+
+    page = vendor.get(f"/tender/{tender.code}/").content.decode()
+    assert "Pakta Integritas" in page
+    import re
+
+    pact = re.search(r'name="pact_sha256" value="([0-9a-f]{64})"', page).group(1)
+    refused = vendor.post(
+        f"/tender/{tender.code}/daftar/", {"pact_sha256": pact}, follow=True
+    ).content.decode()
+    assert "Daftar sebagai peserta" in refused  # not registered without accepting
+    registered = vendor.post(
+        f"/tender/{tender.code}/daftar/", {"pact_sha256": pact, "accept": "yes"}, follow=True
+    ).content.decode()
+    assert "Anda terdaftar" in registered, re.findall(r"<li class=\"error\">(.*?)</li>", registered)
+    page = vendor.get(f"/tender/{tender.code}/").content.decode()
+    assert "terdaftar sebagai peserta" in page
+
+    document = tender.documents.get()
+    download = vendor.get(f"/tender/{tender.code}/dokumen/{document.pk}/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF
+    assert download["Content-Security-Policy"] == "sandbox"
+
+    clarification = tender.stages.get(kind="clarification")
+    clock.set(clarification.start + timedelta(hours=1))
+    question = "Apakah ventilator boleh merek lokal dengan TKDN di atas 40%?"
+    vendor.post(f"/tender/{tender.code}/tanya/", {"text": question})
+    public = Client().get(f"/tender/{tender.code}/").content.decode()
+    assert question in public
+    assert org.users[Role.VENDOR].username not in public  # askers are not named
+
+    pokja = _client(org.users[Role.COMMITTEE_MEMBER])
+    base = f"/pokja/paket/{tender.package_id}"
+    from tangguh.clarification.models import Question
+
+    answer = "Boleh, sepanjang memenuhi spesifikasi teknis pada Bab V."
+    pokja.post(f"{base}/answer/", {"question_id": Question.objects.get().pk, "answer": answer})
+    assert answer in Client().get(f"/tender/{tender.code}/").content.decode()
+
+    bid = tender.stages.get(kind="bid_submission")
+    from zoneinfo import ZoneInfo
+
+    new_end = (bid.end + timedelta(days=7)).astimezone(ZoneInfo("Asia/Jayapura"))
+    reason = "Adendum spesifikasi ventilator; waktu penyusunan penawaran ditambah 7 hari."
+    addendum = io.BytesIO(PDF)
+    addendum.name = "adendum-1.pdf"
+    done = pokja.post(
+        f"{base}/addendum/",
+        {
+            "title": "Adendum Dokumen Pemilihan",
+            "description": "Spesifikasi ventilator diubah.",
+            "file": addendum,
+            "new_bid_end": new_end.strftime("%Y-%m-%dT%H:%M"),
+            "reason": reason,
+        },
+        follow=True,
+    ).content.decode()
+    assert "Adendum diterbitkan" in done, done
+    public = Client().get(f"/tender/{tender.code}/").content.decode()
+    assert reason in public and "Adendum Dokumen Pemilihan" in public
+    inbox = vendor.get("/kotak-masuk/").content.decode()
+    assert tender.code in inbox

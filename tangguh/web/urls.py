@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tangguh.web import views, views_public, views_work
+from tangguh.web import views, views_public, views_vendor, views_work
 
 app_name = "web"
 urlpatterns = [
@@ -12,7 +12,18 @@ urlpatterns = [
     path("penyedia/daftar/", views.vendor_register_view, name="vendor_register"),
     path("verifikasi/", views.verification_queue, name="verification"),
     path("verifikasi/<int:company_id>/", views.verification_decide, name="verification_decide"),
+    path("cari/", views_vendor.search_page, name="search"),
     path("tender/<str:code>/", views_public.tender_page, name="tender"),
+    path("tender/<str:code>/daftar/", views_vendor.tender_register, name="tender_register"),
+    path(
+        "tender/<str:code>/dokumen/<int:document_id>/",
+        views_vendor.tender_download,
+        name="tender_download",
+    ),
+    path("tender/<str:code>/tanya/", views_vendor.tender_ask, name="tender_ask"),
+    path("paket-saya/", views_vendor.my_tenders_page, name="my_tenders"),
+    path("kotak-masuk/", views_vendor.inbox, name="inbox"),
+    path("kotak-masuk/<int:notification_id>/baca/", views_vendor.inbox_read, name="inbox_read"),
     path("ppk/paket/", views_work.ppk_packages, name="ppk_packages"),
     path("ppk/paket/<int:package_id>/delegasi/", views_work.ppk_delegate, name="ppk_delegate"),
     path("ukpbj/antrean/", views_work.ukpbj_backlog, name="ukpbj_backlog"),

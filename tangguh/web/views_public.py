@@ -1,4 +1,5 @@
-"""Public pages: the tender page (Informasi Tender) with its schedule, documents and history."""
+"""Public pages: the tender page (Informasi Tender) with its schedule, documents, questions and
+history; for a vendor also registration, downloads and the question form."""
 
 from __future__ import annotations
 
@@ -7,8 +8,32 @@ from datetime import datetime
 from django.http import Http404
 from django.shortcuts import render
 
+from tangguh.clarification.selectors import clarification_stage, public_questions
+from tangguh.participation.selectors import is_committee_member, pact_for, participation_of_user
 from tangguh.tenders.detail import tender_public_data
 from tangguh.tenders.selectors import tender_get_public
+from tangguh.vendors.selectors import vendor_companies_of
+
+
+def _vendor_context(request, tender) -> dict:
+    user = request.user
+    if not user.is_authenticated:
+        return {}
+    context: dict = {"is_committee": is_committee_member(user, tender)}
+    companies = vendor_companies_of(user)
+    if not companies:
+        return context
+    participation = participation_of_user(user, tender)
+    context["participation"] = participation
+    if participation is None:
+        context["pact"] = pact_for(user=user, company=companies[0], tender=tender)
+        context["company"] = companies[0]
+    stage = clarification_stage(tender)
+    from tangguh import clock
+
+    now = clock.now()
+    context["can_ask"] = bool(participation and stage and stage.start <= now < stage.end)
+    return context
 
 
 def tender_page(request, code: str):
@@ -25,11 +50,13 @@ def tender_page(request, code: str):
             }
             for d in change["diff"]
         ]
-    extra = {}
-    from django.apps import apps
-
-    if apps.is_installed("tangguh.clarification"):
-        from tangguh.clarification.selectors import public_questions
-
-        extra["questions"] = public_questions(tender=tender)
-    return render(request, "web/tender.html", {"t": data, "tender": tender, **extra})
+    return render(
+        request,
+        "web/tender.html",
+        {
+            "t": data,
+            "tender": tender,
+            "questions": public_questions(tender=tender),
+            **_vendor_context(request, tender),
+        },
+    )

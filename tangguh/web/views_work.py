@@ -12,6 +12,10 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from tangguh.accounts.selectors import user_grants
+from tangguh.clarification.selectors import tender_questions
+from tangguh.clarification.services.addenda import addendum_issue
+from tangguh.clarification.services.minutes import minutes_publish
+from tangguh.clarification.services.questions import question_answer
 from tangguh.core.errors import ServiceError
 from tangguh.domain.methods import Method
 from tangguh.domain.roles import Role
@@ -168,6 +172,7 @@ def pokja_tender(request, package_id: int):
             "package": package,
             "tender": tender,
             "t": tender_public_data(tender) if tender else None,
+            "questions": tender_questions(tender) if tender and tender.announced_at else [],
             "methods": [(m.value, m.label_id) for m in Method],
             "evaluations": EvaluationMethod.choices,
         },
@@ -225,6 +230,19 @@ def pokja_tender_action(request, package_id: int, action: str):
             messages.success(request, f"Tender {tender.code} diumumkan / announced.")
         elif action == "reschedule":
             _reschedule(request, tender)
+        elif action == "answer":
+            question_answer(
+                actor=request.user,
+                tender_id=tender.pk,
+                question_id=int(post.get("question_id") or 0),
+                answer=post.get("answer", ""),
+            )
+            messages.success(request, "Jawaban diterbitkan / answer published.")
+        elif action == "minutes":
+            minutes_publish(actor=request.user, tender_id=tender.pk)
+            messages.success(request, "BA Pemberian Penjelasan diterbitkan / minutes published.")
+        elif action == "addendum":
+            _addendum(request, tender)
         elif action == "cancel":
             tender_cancel(actor=request.user, tender_id=tender.pk, reason=post.get("reason", ""))
             messages.success(request, "Tender dibatalkan / cancelled.")
@@ -233,24 +251,50 @@ def pokja_tender_action(request, package_id: int, action: str):
     return redirect("web:pokja_tender", package_id=package.pk)
 
 
-def _reschedule(request, tender: Tender) -> None:
-    """Move one stage's end (and shift every later stage by the same amount)."""
-    kind = request.POST.get("stage", "")
-    raw = request.POST.get("new_end", "")
+def _shifted_stages(tender: Tender, kind: str, raw_end: str):
+    """The stage ``kind`` ending at ``raw_end`` (node-local), and every later stage shifted by
+    the same amount; None when nothing was asked."""
     stage = tender.stages.filter(kind=kind).first()
-    if stage is None or not raw:
-        messages.error(request, "Pilih tahap dan waktu baru / choose a stage and a new time.")
-        return
+    if stage is None or not raw_end:
+        return None
     from zoneinfo import ZoneInfo
 
     from django.conf import settings
 
-    new_end = datetime.fromisoformat(raw).replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+    new_end = datetime.fromisoformat(raw_end).replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
     shift = new_end - stage.end
     stages = [(stage.kind, stage.start, new_end)]
     for later in tender.stages.filter(position__gt=stage.position):
         if later.start >= stage.end:
             stages.append((later.kind, later.start + shift, later.end + shift))
+    return stages
+
+
+def _addendum(request, tender: Tender) -> None:
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "Pilih berkas adendum / choose the addendum file.")
+        return
+    stages = _shifted_stages(tender, "bid_submission", request.POST.get("new_bid_end", ""))
+    addendum_issue(
+        actor=request.user,
+        tender_id=tender.pk,
+        description=request.POST.get("description", ""),
+        filename=upload.name,
+        handle=upload,
+        title=request.POST.get("title", ""),
+        stages=stages,
+        reason=request.POST.get("reason", ""),
+    )
+    messages.success(request, "Adendum diterbitkan / addendum issued.")
+
+
+def _reschedule(request, tender: Tender) -> None:
+    """Move one stage's end (and shift every later stage by the same amount)."""
+    stages = _shifted_stages(tender, request.POST.get("stage", ""), request.POST.get("new_end", ""))
+    if stages is None:
+        messages.error(request, "Pilih tahap dan waktu baru / choose a stage and a new time.")
+        return
     tender_change_schedule(
         actor=request.user,
         tender_id=tender.pk,
