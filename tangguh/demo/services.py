@@ -33,6 +33,7 @@ from tangguh.organizations.services import (
     procurement_unit_create_unchecked,
     work_unit_create_unchecked,
 )
+from tangguh.qualification.services.items import qualification_item_add
 from tangguh.tenders.models import Tender
 from tangguh.vendors.services import vendor_approve, vendor_register, vendor_reject
 
@@ -117,6 +118,15 @@ def _load() -> list[dict]:
         )
         if decision == "approved":
             vendor_approve(actor=verifier, company_id=registered.pk)
+            qualification_item_add(
+                actor=User.objects.get(username=username),
+                company_id=registered.pk,
+                kind="licence",
+                values={
+                    "kbli_codes": ["41011", "46691"],
+                    "business_size": "non_small" if npwp.endswith("011.000") else "small",
+                },
+            )
         elif decision == "rejected":
             vendor_reject(actor=verifier, company_id=registered.pk, reason=data.REJECTION_REASON)
         logins.append(

@@ -9,8 +9,11 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import transaction
+
 from tangguh.accounts.models import User
 from tangguh.clock import FrozenClock
+from tangguh.core.errors import InvalidInput
 from tangguh.organizations.models import Committee, ProcurementUnit, WorkUnit
 from tangguh.planning.services import package_assign, package_create, package_delegate
 from tangguh.tenders.models import Tender
@@ -34,6 +37,7 @@ class DemoTender:
     prepare: bool = True
     assign: bool = True
     cancel_reason: str = ""
+    clarify: bool = False  # vendors register and ask; answers, minutes, an addendum follow
 
 
 TENDERS = [
@@ -60,6 +64,7 @@ TENDERS = [
         1,
         20,
         6,
+        clarify=True,
     ),
     DemoTender(
         "Rehabilitasi Gedung SD Inpres Kwamki",
@@ -186,6 +191,12 @@ def load_tenders(
             steps.append((delegated + timedelta(days=1), index, "prepare", demo))
         if demo.announced_days_ago is not None:
             steps.append((now - timedelta(days=demo.announced_days_ago), index, "announce", demo))
+        if demo.clarify:
+            announced = now - timedelta(days=demo.announced_days_ago)
+            steps.append((announced + timedelta(hours=1), index, "register", demo))
+            steps.append((announced + timedelta(days=2, hours=1), index, "ask", demo))
+            steps.append((announced + timedelta(days=2, hours=3), index, "answer", demo))
+            steps.append((announced + timedelta(days=2, hours=5), index, "addendum", demo))
         if demo.cancel_reason:
             steps.append((now - timedelta(days=demo.announced_days_ago - 3), index, "cancel", demo))
     packages: dict[int, int] = {}
@@ -237,6 +248,8 @@ def load_tenders(
             tender = Tender.objects.get(package_id=packages[index])
             tender_propose_schedule(actor=member, tender_id=tender.pk)
             tender_announce(actor=member, tender_id=tender.pk)
+        elif step in {"register", "ask", "answer", "addendum"}:
+            clarify(step, tender=Tender.objects.get(package_id=packages[index]), member=member)
         elif step == "cancel":
             tender = Tender.objects.get(package_id=packages[index])
             tender_cancel(actor=member, tender_id=tender.pk, reason=demo.cancel_reason)
@@ -259,3 +272,92 @@ def _requirements(category: str) -> list[dict]:
     if category == "consultancy":
         return [*common, {"text": "Tenaga ahli teknik sipil bersertifikat SKK", "kind": "staff"}]
     return [*common, {"text": "Pengalaman penyediaan barang sejenis", "kind": "experience"}]
+
+
+QUESTIONS = [
+    (
+        "papua.bangun",
+        "Bab V Spesifikasi, butir 3",
+        "Apakah ventilator boleh merek dalam negeri dengan TKDN di atas 40%?",
+        "Boleh, sepanjang memenuhi spesifikasi teknis pada Bab V; TKDN dinilai sesuai Perpres "
+        "16/2018 Ps 66–67.",
+    ),
+    (
+        "timika.mandiri",
+        "Bab III LDP angka 8",
+        "Apakah pengiriman dan instalasi ke RSUD termasuk dalam harga penawaran?",
+        "Ya. Harga penawaran sudah termasuk pengiriman sampai RSUD Mimika, instalasi, uji fungsi "
+        "dan pelatihan operator.",
+    ),
+]
+# Small businesses only: the package is reserved for them (HPS ≤ Rp15 miliar).
+REGISTERED = ["timika.mandiri", "papua.bangun", "mimika.karya"]
+ADDENDUM_REASON = (
+    "Adendum 1: spesifikasi ventilator disesuaikan hasil penjelasan; waktu "
+    "penyusunan penawaran ditambah {days} hari."
+)
+
+
+def clarify(step: str, *, tender: Tender, member: User) -> None:
+    """The clarification of the demo's ICU tender: registrations, questions, answers, the
+    minutes, and an addendum with its schedule change."""
+    from tangguh.clarification.models import Question
+    from tangguh.clarification.services.addenda import addendum_issue
+    from tangguh.clarification.services.minutes import minutes_publish
+    from tangguh.clarification.services.questions import question_answer, question_ask
+    from tangguh.participation.selectors import pact_for
+    from tangguh.participation.services.registration import participation_register
+    from tangguh.vendors.selectors import vendor_companies_of
+
+    if step == "register":
+        for username in REGISTERED:
+            user = User.objects.get(username=username)
+            pact = pact_for(user=user, company=vendor_companies_of(user)[0], tender=tender)
+            participation_register(
+                actor=user,
+                tender_code=tender.code,
+                company_id=None,
+                accept_integrity_pact=True,
+                pact_sha256=pact.sha256,
+            )
+    elif step == "ask":
+        for username, section, text, _ in QUESTIONS:
+            question_ask(
+                actor=User.objects.get(username=username),
+                tender_id=tender.pk,
+                text=text,
+                section=section,
+            )
+    elif step == "answer":
+        for question, (_, _, _, answer) in zip(
+            Question.objects.filter(tender=tender).order_by("number"), QUESTIONS, strict=True
+        ):
+            question_answer(
+                actor=member, tender_id=tender.pk, question_id=question.pk, answer=answer
+            )
+        minutes_publish(actor=member, tender_id=tender.pk)
+    elif step == "addendum":
+        bid = tender.stages.get(kind="bid_submission")
+        later = [s for s in tender.stages.filter(position__gt=bid.position) if s.start >= bid.end]
+        # A week more for the bids; a day more each time a shifted stage would end on a
+        # holiday or outside working hours (the rules refuse that), as a Pokja would do.
+        for days in range(7, 15):
+            shift = timedelta(days=days)
+            stages = [(bid.kind, bid.start, bid.end + shift)] + [
+                (s.kind, s.start + shift, s.end + shift) for s in later
+            ]
+            try:
+                with transaction.atomic():
+                    addendum_issue(
+                        actor=member,
+                        tender_id=tender.pk,
+                        description="Spesifikasi ventilator (Bab V butir 3) disesuaikan.",
+                        filename="adendum-1.pdf",
+                        handle=_document("Adendum 1"),
+                        title="Adendum 1 Dokumen Pemilihan",
+                        stages=stages,
+                        reason=ADDENDUM_REASON.format(days=days),
+                    )
+                return
+            except InvalidInput:
+                continue

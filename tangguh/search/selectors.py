@@ -314,14 +314,19 @@ def _page_of(
 
 
 # PostgreSQL: a bitmap over the GIN costs about the size of the rarest condition's posting
-# list; walking the deadline-key index costs about (rows wanted / share of rows matching).
-# So: when some condition is selective, ask the GIN first (at most COUNT_CAP + 1 rows: all
-# the matches, ordered here, and the exact count); when every condition is common, or the
-# GIN says there are more than COUNT_CAP matches, walk the key index newest first.
-COMMON_SHARE = 0.05
-WALK_LIMIT = 15_000
+# list plus a heap visit per match; walking the deadline-key index costs a heap visit per
+# row walked, (rows wanted / share of rows matching). Left to itself the planner walks for
+# any ORDER BY … LIMIT, and multiplies shares as if conditions were independent: "jalan"
+# among goods (none) walked all 1,000,000 rows (1.5 s). So the plan is chosen here:
+# - conditions matching ≥ WALK_SHARE of rows together: walk at most WALK_LIMIT newest rows;
+# - otherwise, or if that walk finds too few: the GIN, at most COUNT_CAP + 1 rows (all the
+#   matches, ordered here, counted exactly);
+# - more than COUNT_CAP matches: walk the key index as far as the page needs.
+WALK_SHARE = 0.2
+WALK_LIMIT = 8_000
+SORT_ALL_LIMIT = 5_000
 _STATS_TTL_S = 600
-_stats: dict = {"at": -_STATS_TTL_S, "shares": {}}
+_stats: dict = {"at": -_STATS_TTL_S, "shares": {}, "rows": 0.0}
 
 
 def _pg_shares() -> dict[str, dict[str, float]]:
@@ -341,22 +346,35 @@ def _pg_shares() -> dict[str, dict[str, float]]:
                 shares[name] = dict(zip(elems or [], elem_freqs or [], strict=False))
             else:
                 shares[name] = dict(zip(values or [], freqs or [], strict=False))
-    _stats.update(at=time.monotonic(), shares=shares)
+        cursor.execute(
+            "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = %s::regclass",
+            [fts.ENTRY_TABLE],
+        )
+        rows = float(cursor.fetchone()[0])
+    _stats.update(at=time.monotonic(), shares=shares, rows=rows)
     return shares
 
 
-def _pg_selective(query: _Query) -> bool:
+def _pg_density(query: _Query) -> float:
+    """The planner's kind of guess at the share of rows matching every GIN condition
+    (independent conditions; a word or value outside the statistics counts as rare)."""
     shares = _pg_shares()
     words = shares.get("document", {})
-    candidates = [words.get(word, 0.0) for word in query.words]
-    candidates += [shares.get(column, {}).get(value, 0.0) for column, value in query.filters]
-    return bool(candidates) and min(candidates) < COMMON_SHARE
+    density = 1.0
+    for word in query.words:
+        density *= words.get(word, 0.0)
+    for column, value in query.filters:
+        density *= shares.get(column, {}).get(value, 0.0)
+    return density
 
 
-def _pg_fetch(sql: str, params: list, *, bitmap: bool = False) -> list[tuple]:
+def _pg_fetch(sql: str, params: list, *, bitmap: bool = False, walk: bool = False):
     with transaction.atomic(), connection.cursor() as cursor:
         if bitmap:  # the GIN, not a walk of the key index (nor a scan of the table)
             cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        if walk:  # a key index newest first (by fiscal year when one is asked)
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
             cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -393,35 +411,40 @@ def _pg_rows(
     query: _Query, sort: SearchSort, limit: int, offset: int
 ) -> tuple[list[SearchEntry], int | None]:
     body, params = _postgres_where(query)
+    columns = f"SELECT e.sort_key, e.search_title, e.announced_at {body}"
     if not (query.words or query.filters):  # nothing for the GIN: walk the key index
         if sort == SearchSort.DEADLINE or sort == SearchSort.RELEVANCE:
             sql = f"SELECT {_COLUMNS} {body} ORDER BY e.sort_key LIMIT %s OFFSET %s"
             return list(SearchEntry.objects.raw(sql, [*params, limit, offset])), None
-        sql = f"SELECT e.sort_key, e.search_title, e.announced_at {body} ORDER BY e.sort_key"
-        window = _pg_fetch(f"{sql} LIMIT {RANK_WINDOW}", params)
+        window = _pg_fetch(f"{columns} ORDER BY e.sort_key LIMIT {RANK_WINDOW}", params)
         return _page_of(window, query, sort, limit, offset), None
-    if not _pg_selective(query):
-        # Every condition is common: the newest rows hold enough matches, unless the
-        # conditions exclude each other ("jalan" among goods); then ask the GIN after all.
+    if _pg_density(query) >= WALK_SHARE:
+        # Very common conditions: the newest rows hold a thousand matches, unless the
+        # conditions exclude each other ("pengadaan" among works); then ask the GIN.
         window = _pg_walk(query)
         if len(window) > COUNT_CAP:
             return _page_of(window[:COUNT_CAP], query, sort, limit, offset), len(window)
-    matches = _pg_fetch(
-        f"SELECT e.sort_key, e.search_title, e.announced_at {body} LIMIT {COUNT_CAP + 1}",
-        params,
-        bitmap=True,
-    )
+    matches = _pg_fetch(f"{columns} LIMIT {COUNT_CAP + 1}", params, bitmap=True)
     if len(matches) <= COUNT_CAP:  # all of them: order here, count exactly
         return _page_of(matches, query, sort, limit, offset), len(matches)
-    # Many matches, but not among the newest rows: sort them all (rare; bounded by the GIN).
-    need = offset + limit if sort == SearchSort.DEADLINE or not query.words else RANK_WINDOW
-    window = _pg_fetch(
-        f"SELECT e.sort_key, e.search_title, e.announced_at {body}"
-        f" ORDER BY e.sort_key + 0 LIMIT {need}",
-        params,
-        bitmap=True,
-    )
+    # More than COUNT_CAP matches: newest first along the key index, as far as the page
+    # needs; for the relevance window (RANK_WINDOW matches), the walk is long when matches
+    # are sparse, so when the statistics expect few, sort them all from the GIN instead.
+    if sort == SearchSort.DEADLINE or not query.words:
+        sql = f"{columns} ORDER BY e.sort_key LIMIT {offset + limit}"
+        return _page_of(_pg_fetch(sql, params, walk=True), query, sort, limit, offset), len(matches)
+    if _pg_density(query) * _pg_rows_estimate() <= SORT_ALL_LIMIT:
+        sql = f"{columns} ORDER BY e.sort_key + 0 LIMIT {RANK_WINDOW}"
+        window = _pg_fetch(sql, params, bitmap=True)
+    else:
+        sql = f"{columns} ORDER BY e.sort_key LIMIT {RANK_WINDOW}"
+        window = _pg_fetch(sql, params, walk=True)
     return _page_of(window, query, sort, limit, offset), len(matches)
+
+
+def _pg_rows_estimate() -> float:
+    _pg_shares()
+    return _stats["rows"]
 
 
 def _count(query: _Query) -> int:
