@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -154,7 +155,19 @@ if CONFIG.https:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Mail goes through SMTP when a host is configured; otherwise every message is kept as a file
+# in <data>/mail, so a node without a mail server loses nothing and prints nothing.
+if os.environ.get("TANGGUH_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["TANGGUH_SMTP_HOST"]
+    EMAIL_PORT = int(os.environ.get("TANGGUH_SMTP_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("TANGGUH_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("TANGGUH_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("TANGGUH_SMTP_TLS", "1") == "1"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(CONFIG.data_dir / "mail")
+DEFAULT_FROM_EMAIL = os.environ.get("TANGGUH_MAIL_FROM", "lpse@localhost")
 
 LOGGING = {
     "version": 1,

@@ -467,3 +467,13 @@ def test_api_tolerates_odd_words(world, api):
     for q in ['"', "jalan OR (", "%00", "%E2%80%94", "%F0%9F%98%80", "*", "-", "NOT"]:
         response = api.call("GET", f"/tenders?q={q}")
         assert response.status_code == 200, (q, response.content)
+
+
+def test_row_keys_order_latest_deadline_first_and_bound_phases():
+    keys = [text.sort_key(s, t) for s, t in [(2_000, 7), (2_000, 3), (1_999, 9), (5, 1)]]
+    assert keys == sorted(keys)  # later deadline first; same second: higher tender id first
+    assert text.sort_key(2_000, 3) < text.keys_with_deadline_from(2_000)
+    assert text.sort_key(1_999, 9) >= text.keys_with_deadline_from(2_000)
+    assert text.sort_key(2_000, 3) >= text.keys_with_deadline_until(2_000)
+    assert text.sort_key(2_001, 3) < text.keys_with_deadline_until(2_000)
+    assert text.normalize("Pengadaan Barang/Jasa  SP-2 Kafé") == "pengadaan barang jasa sp 2 kafe"
