@@ -9,8 +9,8 @@ db="SQLite (embedded default)"
 [ -n "${DATABASE_URL:-}" ] && db="PostgreSQL (${DATABASE_URL%%@*}@…)"
 [[ "${DATABASE_URL:-}" == sqlite* ]] && db="SQLite ($DATABASE_URL)"
 echo "== lint (ruff)"
-$bin/ruff check tangguh tests
-$bin/ruff format --check tangguh tests
+$bin/ruff check tangguh tests bench
+$bin/ruff format --check tangguh tests bench
 echo "== layer contracts (import-linter)"
 $bin/lint-imports --no-cache
 echo "== migrations are complete"

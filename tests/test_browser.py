@@ -9,7 +9,6 @@ server needs a transactional database.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pyotp
 import pytest
@@ -26,45 +25,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 NODE = "LPSE Kabupaten Uji Peramban"
 SCREENSHOT = "/tmp/tangguh-dashboard.png"  # noqa: S108 - a fixed path a human opens
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's chromium package "
-            "(apt-get install chromium); the browser tests need it."
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    # A phone set to English, as many in Indonesia are: pages must still open in Indonesian.
-    # Each test starts without cookies.
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 def log_in(page, base: str, username: str) -> None:

@@ -477,3 +477,21 @@ def test_row_keys_order_latest_deadline_first_and_bound_phases():
     assert text.sort_key(2_000, 3) >= text.keys_with_deadline_until(2_000)
     assert text.sort_key(2_001, 3) < text.keys_with_deadline_until(2_000)
     assert text.normalize("Pengadaan Barang/Jasa  SP-2 Kafé") == "pengadaan barang jasa sp 2 kafe"
+
+
+@pytest.mark.parametrize(
+    ("filters", "field"),
+    [
+        ({"fiscal_year": 99_999_999_999_999_999_999}, "year"),
+        ({"value_min": 10**30}, "min"),
+        ({"value_max": -1}, "max"),
+        ({"agency_id": 2**70}, "agency"),
+        ({"work_unit_id": 0}, "work_unit"),
+    ],
+)
+def test_selector_refuses_out_of_range_values_from_any_caller(world, filters, field):
+    from tangguh.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        search_tenders(q="jalan", **filters)
+    assert (refused.value.code, refused.value.field) == ("search.value_out_of_range", field)

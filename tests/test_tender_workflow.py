@@ -364,3 +364,15 @@ def test_backlog_lists_waiting_packages_oldest_first(api, org, tokens, clock):
         "GET", f"/planning/backlog/{org.procurement_unit.pk}", token=tokens[Role.VENDOR]
     )
     assert refused.status_code == 403
+
+
+def test_after_announcement_documents_change_only_by_addendum(api, org, tokens, clock):
+    code = _announced(api, org, tokens)
+    response = api.client.post(
+        f"/api/v1/tenders/{code}/documents",
+        data={"title": "Dokumen Pemilihan", "file": _file("baru.pdf", PDF)},
+        HTTP_AUTHORIZATION=f"Bearer {tokens[Role.COMMITTEE_MEMBER]}",
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "document.addendum_required"
+    assert TenderDocument.objects.count() == 1

@@ -13,13 +13,12 @@ from tangguh.search import text
 from tangguh.search.selectors import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
+    MAX_VALUE,
     SearchHit,
     search_tenders,
 )
 
 router = Router(tags=["tenders"])
-
-MAX_VALUE = 10**16 - 1  # HPS columns hold 16 integer digits
 
 
 class SearchIn(Schema):

@@ -43,6 +43,8 @@ RANK_WINDOW = 1000
 MAX_RESULTS = 1000  # pages reach this far; past it, refine the search
 MAX_PAGE_SIZE = 50
 DEFAULT_PAGE_SIZE = 20
+MAX_ID = 2**62
+MAX_VALUE = 10**16 - 1  # HPS columns hold 16 integer digits
 CATEGORIES = ("goods", "works", "consultancy", "other_services")
 
 
@@ -512,6 +514,21 @@ def search_tenders(
             f"Page out of range: only the first {MAX_RESULTS} results are listed; "
             "narrow the search.",
         )
+    bounds = [
+        ("year", fiscal_year, 1900, 2999),
+        ("agency", agency_id, 1, MAX_ID),
+        ("work_unit", work_unit_id, 1, MAX_ID),
+        ("min", value_min, 0, MAX_VALUE),
+        ("max", value_max, 0, MAX_VALUE),
+    ]
+    for name, value, low, high in bounds:
+        if value is not None and not low <= value <= high:
+            raise _invalid(
+                "search.value_out_of_range",
+                name,
+                f"{name}: di luar jangkauan ({low}–{high}).",
+                f"{name}: out of range ({low}–{high}).",
+            )
     if value_min is not None and value_max is not None and value_min > value_max:
         raise _invalid(
             "search.value_range_invalid",

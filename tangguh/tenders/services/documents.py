@@ -10,7 +10,7 @@ from tangguh import clock
 from tangguh.accounts.models import User
 from tangguh.audit.services import audit_append
 from tangguh.core.blobs import CHUNK, BlobTooLarge, node_blobs
-from tangguh.core.errors import InvalidInput
+from tangguh.core.errors import Conflict, InvalidInput
 from tangguh.tenders.models import DocumentKind, TenderDocument
 from tangguh.tenders.services.common import require_live, tender_for_committee
 
@@ -83,6 +83,15 @@ def tender_document_add(
     """The Pokja adds a document to a tender (a draft's documents, or minutes later)."""
     tender = tender_for_committee(actor=actor, tender_id=tender_id, action="tender.document")
     require_live(tender)
+    if tender.announced_at is not None and kind == DocumentKind.TENDER_DOCUMENT:
+        # After the announcement the tender documents change only by addendum, which tells
+        # every participant and may move the deadline (issue #4).
+        raise Conflict(
+            "document.addendum_required",
+            "Tender sudah diumumkan; perubahan dokumen hanya melalui adendum.",
+            "The tender is announced; documents change only through an addendum.",
+            field="file",
+        )
     title = (title or "").strip()
     if not 3 <= len(title) <= 200:
         raise InvalidInput(
