@@ -376,3 +376,70 @@ def test_after_announcement_documents_change_only_by_addendum(api, org, tokens, 
     assert response.status_code == 409
     assert response.json()["code"] == "document.addendum_required"
     assert TenderDocument.objects.count() == 1
+
+
+CSV_GOOD = (
+    "rup_code,fiscal_year,title,category,budget\n"
+    "RUP-24-001,2024,Pengadaan Laptop Dinas,goods,350000000\n"
+    "RUP-24-002,2024,Pembangunan Drainase Jl. Hasanuddin,works,1200000000\n"
+)
+CSV_MIXED = CSV_GOOD + (
+    "RUP-24-003,2024,Belanja Kertas,stationery,5000000\n"
+    "RUP-24-004,20x4,Jasa Kebersihan,other_services,90000000\n"
+    "RUP-24-001,2024,Duplikat,goods,1000\n"
+)
+
+
+def _import(api, org, tokens, content: str, partial: bool = False):
+    return api.client.post(
+        "/api/v1/planning/plan-items/import",
+        data={
+            "work_unit_id": org.work_unit.pk,
+            "partial": "true" if partial else "false",
+            "file": _file("rup.csv", content.encode()),
+        },
+        HTTP_AUTHORIZATION=f"Bearer {tokens[Role.COMMITMENT_OFFICER]}",
+    )
+
+
+def test_csv_import_takes_every_valid_row(api, org, tokens, clock):
+    from tangguh.planning.models import PlanItem
+
+    response = _import(api, org, tokens, CSV_GOOD)
+    assert response.status_code == 200, response.content
+    assert response.json()["applied"] is True
+    assert PlanItem.objects.filter(source="csv").count() == 2
+
+
+def test_csv_with_broken_rows_imports_nothing_and_reports_each_row(api, org, tokens, clock):
+    from tangguh.planning.models import PlanItem
+
+    response = _import(api, org, tokens, CSV_MIXED)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["applied"] is False
+    refused = {(r["row"], r["field"], r["code"]) for r in body["refused"]}
+    assert refused == {
+        (4, "category", "planning.category_invalid"),
+        (5, "fiscal_year", "planning.fiscal_year_invalid"),
+        (6, "rup_code", "plan_item.duplicate"),
+    }
+    assert not PlanItem.objects.exists()
+
+
+def test_csv_partial_import_keeps_the_good_rows_when_asked(api, org, tokens, clock):
+    from tangguh.planning.models import PlanItem
+
+    response = _import(api, org, tokens, CSV_MIXED, partial=True)
+    assert response.status_code == 200
+    assert len(response.json()["refused"]) == 3
+    assert sorted(PlanItem.objects.values_list("rup_code", flat=True)) == [
+        "RUP-24-001",
+        "RUP-24-002",
+    ]
+
+
+def test_csv_without_the_required_columns_is_refused(api, org, tokens, clock):
+    response = _import(api, org, tokens, "kode,nama\n1,x\n")
+    assert response.status_code == 422
+    assert response.json()["code"] == "csv.columns_missing"
