@@ -246,3 +246,20 @@ def test_vendor_finds_registers_downloads_asks_and_sees_the_addendum(org, clock)
     assert reason in public and "Adendum Dokumen Pemilihan" in public
     inbox = vendor.get("/kotak-masuk/").content.decode()
     assert tender.code in inbox
+
+
+def test_ppk_imports_rup_csv_and_sees_each_refused_row(org, clock):
+    from tangguh.planning.models import PlanItem
+
+    ppk = _client(org.users[Role.COMMITMENT_OFFICER])
+    upload = io.BytesIO(
+        b"rup_code,fiscal_year,title,category,budget\n"
+        b"RUP-1,2024,Pengadaan Laptop Dinas,goods,350000000\n"
+        b"RUP-2,2024,Belanja Kertas,stationery,5000000\n"
+    )
+    upload.name = "rup.csv"
+    page = ppk.post("/ppk/rup/impor/", {"work_unit_id": org.work_unit.pk, "file": upload})
+    text = page.content.decode()
+    assert "Tidak ada yang diimpor" in text and "stationery" not in text
+    assert "Kategori harus salah satu dari" in text
+    assert not PlanItem.objects.exists()

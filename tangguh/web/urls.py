@@ -25,6 +25,7 @@ urlpatterns = [
     path("kotak-masuk/", views_vendor.inbox, name="inbox"),
     path("kotak-masuk/<int:notification_id>/baca/", views_vendor.inbox_read, name="inbox_read"),
     path("ppk/paket/", views_work.ppk_packages, name="ppk_packages"),
+    path("ppk/rup/impor/", views_work.ppk_import, name="ppk_import"),
     path("ppk/paket/<int:package_id>/delegasi/", views_work.ppk_delegate, name="ppk_delegate"),
     path("ukpbj/antrean/", views_work.ukpbj_backlog, name="ukpbj_backlog"),
     path("ukpbj/paket/<int:package_id>/tugaskan/", views_work.ukpbj_assign, name="ukpbj_assign"),

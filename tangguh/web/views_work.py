@@ -22,7 +22,13 @@ from tangguh.domain.roles import Role
 from tangguh.organizations.models import Committee, ProcurementUnit, WorkUnit
 from tangguh.planning.models import Category, Package
 from tangguh.planning.selectors import backlog, backlog_summary, packages_for
-from tangguh.planning.services import package_assign, package_create, package_delegate
+from tangguh.planning.services import (
+    CSV_COLUMNS,
+    package_assign,
+    package_create,
+    package_delegate,
+    plan_items_import_csv,
+)
 from tangguh.tenders.detail import tender_public_data
 from tangguh.tenders.models import EvaluationMethod, Tender
 from tangguh.tenders.services.documents import tender_document_add
@@ -85,6 +91,31 @@ def ppk_packages(request):
             ),
             "form": request.POST if request.method == "POST" else {},
         },
+    )
+
+
+@login_required
+def ppk_import(request):
+    """RUP lines from a CSV file; every refused row is reported with its reason."""
+    units = WorkUnit.objects.filter(
+        pk__in=_scopes(request.user, Role.COMMITMENT_OFFICER, "work_unit")
+    )
+    if not units:
+        return render(request, "web/forbidden.html", status=403)
+    report = None
+    if request.method == "POST" and request.FILES.get("file"):
+        content = request.FILES["file"].read(5 * 1024 * 1024 + 1)
+        try:
+            report = plan_items_import_csv(
+                actor=request.user,
+                work_unit_id=int(request.POST.get("work_unit_id") or 0),
+                content=content.decode("utf-8-sig", errors="replace"),
+                partial=request.POST.get("partial") == "yes",
+            )
+        except ServiceError as exc:
+            _fail(request, exc)
+    return render(
+        request, "web/ppk_import.html", {"units": units, "report": report, "columns": CSV_COLUMNS}
     )
 
 
