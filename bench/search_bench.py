@@ -582,19 +582,21 @@ def load_sqlite(workdir: Path, n: int, seed: int, now: datetime) -> None:
 def load_postgres(url: str, n: int, seed: int, now: datetime) -> None:
     import psycopg
 
-    create_gin = next(s for s in fts.POSTGRES_INSTALL if "USING gin" in s)
+    create_gins = [s for s in fts.POSTGRES_INSTALL if "USING gin" in s]
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("TRUNCATE search_searchentry")
         conn.execute("DROP INDEX IF EXISTS search_document_filters")
+        conn.execute(fts.POSTGRES_TITLE_INDEX_DROP)
         with (
             conn.cursor() as cursor,
             cursor.copy(f"COPY search_searchentry ({', '.join(COLUMNS)}) FROM STDIN") as copy,
         ):
             for row in generate_rows(n, seed, now):
                 copy.write_row(row)
-        print("  rows copied; building the GIN index …", flush=True)
+        print("  rows copied; building the GIN indexes …", flush=True)
         conn.execute("SET maintenance_work_mem = '1GB'")
-        conn.execute(create_gin)
+        for create_gin in create_gins:
+            conn.execute(create_gin)
         conn.execute("VACUUM ANALYZE search_searchentry")
 
 

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "tangguh.vendors",
     "tangguh.planning",
     "tangguh.tenders",
+    "tangguh.bids",
     "tangguh.clarification",
     "tangguh.notifications",
     "tangguh.qualification",
@@ -80,7 +81,12 @@ TEMPLATES = [
 
 
 def _database(url: str) -> dict:
-    db = dj_database_url.parse(url, conn_max_age=0)
+    # Keep connections open between requests (a new PostgreSQL connection costs more than a
+    # typical search); health checks drop a connection the server has closed.
+    db = dj_database_url.parse(
+        url, conn_max_age=int(os.environ.get("TANGGUH_DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
     if db["ENGINE"] == "django.db.backends.sqlite3":
         Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         db["OPTIONS"] = {

@@ -235,15 +235,32 @@ def test_sorted_by_deadline_latest_first_then_relevance_and_newest(world):
         "Jalan Satu",
         "Jalan Empat",
     ]
-    by_relevance = titles(search_tenders(q="jalan", sort="relevance"))
-    assert by_relevance[-1] == "Gedung Tiga"  # matched in the location only
-    assert set(by_relevance) == {"Jalan Satu", "Jalan Dua", "Gedung Tiga", "Jalan Empat"}
+    # every word in the title first, then the rest ("Gedung Tiga": in the location only),
+    # each latest deadline first
+    assert titles(search_tenders(q="jalan", sort="relevance")) == [
+        "Jalan Dua",
+        "Jalan Satu",
+        "Jalan Empat",
+        "Gedung Tiga",
+    ]
     # announced in creation order, a minute apart
     assert titles(search_tenders(q="jalan", sort="newest")) == [
         "Jalan Empat",
         "Gedung Tiga",
         "Jalan Dua",
         "Jalan Satu",
+    ]
+    world.tender("Jalan Lima Timika", closes_in=timedelta(days=1))
+    assert titles(search_tenders(q="jalan timika", sort="relevance")) == [
+        "Jalan Lima Timika",
+        "Jalan Dua",
+        "Jalan Satu",
+        "Jalan Empat",
+    ]
+    paged = [search_tenders(q="jalan", sort="relevance", page_size=2, page=n) for n in (2, 3)]
+    assert [titles(page) for page in paged] == [
+        ["Jalan Lima Timika", "Jalan Empat"],
+        ["Gedung Tiga"],
     ]
 
 
@@ -311,6 +328,26 @@ def test_counts_are_capped_and_pages_stop_at_the_cap(world, api):
     assert (body["count"], body["count_capped"], body["count_label"]) == (1000, True, "1.000+")
     by_relevance = search_tenders(q="irigasi", sort="relevance")
     assert by_relevance.count_capped and len(by_relevance.items) == 20
+
+
+def test_relevance_tiers_reach_past_the_newest_thousand_matches(world):
+    _bulk_entries(1005)  # "Saluran irigasi N": the words in the title; "uji" elsewhere
+    world.tender("Gedung Uji", closes_in=timedelta(days=-2), opens_in=timedelta(days=-9))
+    world.tender("Gedung Baru", location="Irigasi Barat", closes_in=timedelta(days=90))
+
+    # "uji" is in the title of one old tender only: it comes first, then the newest others
+    by_relevance = search_tenders(q="uji", sort="relevance", page_size=3)
+    assert titles(by_relevance) == ["Gedung Uji", "Saluran irigasi 1004", "Saluran irigasi 1003"]
+    assert by_relevance.count_capped and by_relevance.has_next
+    second = search_tenders(q="uji", sort="relevance", page_size=3, page=2)
+    assert titles(second) == [f"Saluran irigasi {i}" for i in (1002, 1001, 1000)]
+    # more than a thousand with the word in the title: those, newest first; the location
+    # match with the latest deadline is not among the first 1,000
+    irigasi = search_tenders(q="irigasi", sort="relevance", page_size=2)
+    assert titles(irigasi) == ["Saluran irigasi 1004", "Saluran irigasi 1003"]
+    last = search_tenders(q="irigasi", sort="relevance", page_size=50, page=20)
+    assert "Gedung Baru" not in titles(last)
+    assert titles(last)[-1] == "Saluran irigasi 5"
 
 
 # --- phases follow the clock ------------------------------------------------------------------

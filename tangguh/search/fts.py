@@ -7,7 +7,9 @@ with diacritics removed; no stemming.
 
 PostgreSQL: a generated ``document`` tsvector (title weight A, the rest B; the ``simple``
 configuration: no stemming, no stop words), one multi-column GIN over the vector and the
-equality filters (btree_gin), so a text query and its filters are one bitmap.
+equality filters (btree_gin), so a text query and its filters are one bitmap, and a second
+one over the title's words alone and the same filters (migration 0003), so "every word in the
+title" (the first tier of relevance) is one exact bitmap too.
 """
 
 from __future__ import annotations
@@ -52,6 +54,14 @@ SQLITE_UNINSTALL = [
     "DROP TABLE IF EXISTS search_fts",
 ]
 
+# The title's words alone (an expression, not a column: queries name the same expression,
+# TITLE_VECTOR). Equivalent to the weight-A lexemes of ``document``, which walks use instead.
+TITLE_VECTOR = "to_tsvector('simple'::regconfig, e.search_title)"
+POSTGRES_TITLE_INDEX = """CREATE INDEX IF NOT EXISTS search_title_filters ON search_searchentry
+      USING gin (to_tsvector('simple'::regconfig, search_title),
+      category, agency_id, work_unit_id, fiscal_year)"""
+POSTGRES_TITLE_INDEX_DROP = "DROP INDEX IF EXISTS search_title_filters"
+
 POSTGRES_INSTALL = [
     "CREATE EXTENSION IF NOT EXISTS btree_gin",
     """ALTER TABLE search_searchentry
@@ -61,12 +71,14 @@ POSTGRES_INSTALL = [
     ) STORED""",
     """CREATE INDEX IF NOT EXISTS search_document_filters ON search_searchentry
       USING gin (document, category, agency_id, work_unit_id, fiscal_year)""",
+    POSTGRES_TITLE_INDEX,
     # Better estimates of how common a word is, so the planner knows when walking the
     # deadline index beats a bitmap over the GIN.
     "ALTER TABLE search_searchentry ALTER COLUMN document SET STATISTICS 1000",
 ]
 
 POSTGRES_UNINSTALL = [
+    POSTGRES_TITLE_INDEX_DROP,
     "DROP INDEX IF EXISTS search_document_filters",
     "ALTER TABLE search_searchentry DROP COLUMN IF EXISTS document",
 ]

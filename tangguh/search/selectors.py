@@ -11,9 +11,11 @@ database because each has its own full-text index (see fts.py):
   the multi-column GIN answers in one bitmap, or the planner walks the deadline key index
   when the words are common.
 
-Counts stop at ``COUNT_CAP`` (shown as "1.000+"); relevance and "newest" order the
-``RANK_WINDOW`` newest-deadline matches, which is every match for any precise query
-(a word as common as "jalan" gets the 1,000 latest, not a ranking of 100,000 rows).
+Counts stop at ``COUNT_CAP`` (shown as "1.000+"). Relevance is two tiers, each in deadline
+order: the matches with every word in the title, then the rest; each tier is an index
+condition (an FTS5 column filter; a GIN over the title's words), so a relevance page is read
+like a deadline page. "Newest" orders the ``RANK_WINDOW`` newest-deadline matches, which is
+every match for any precise query (a word as common as "jalan" gets the 1,000 latest).
 Phases are derived: a phase filter is a range on the stored bid window relative to the clock.
 
 SQL is assembled from constant fragments only; every value a caller gives is a parameter
@@ -114,6 +116,14 @@ def _invalid(code: str, field: str, message_id: str, message_en: str) -> Invalid
     return InvalidInput(code, message_id, message_en, field=field)
 
 
+class _Tier(enum.Enum):
+    """Which matches of the words: all, every word in the title, or the others."""
+
+    ALL = "all"
+    TITLE = "title"
+    REST = "rest"
+
+
 @dataclass
 class _Query:
     """The pieces of one search, before they become SQL for a database."""
@@ -212,20 +222,24 @@ _COLUMNS = ", ".join(
 )
 
 
-def _sqlite_match(query: _Query) -> str | None:
+def _sqlite_match(query: _Query, tier: _Tier = _Tier.ALL) -> str | None:
     parts = []
+    words = " ".join(f'"{w}"' for w in query.words)
     if query.words:
-        quoted = " ".join(f'"{w}"' for w in query.words)
-        parts.append(f"{{search_title search_body}} : ({quoted})")
+        columns = "search_title" if tier == _Tier.TITLE else "{search_title search_body}"
+        parts.append(f"{columns} : ({words})")
     if query.tags:
         quoted = " ".join(f'"{t}"' for t in query.tags)
         parts.append(f"search_tags : ({quoted})")
-    return " AND ".join(parts) or None
+    match = " AND ".join(parts) or None
+    if tier == _Tier.REST and query.words:
+        match = f"({match}) NOT (search_title : ({words}))"
+    return match
 
 
-def _sqlite_where(query: _Query, key: str) -> tuple[str, list]:
+def _sqlite_where(query: _Query, key: str, tier: _Tier = _Tier.ALL) -> tuple[str, list]:
     """FROM … WHERE … for SQLite, with ``key`` naming the deadline-ordered row key."""
-    match = _sqlite_match(query)
+    match = _sqlite_match(query, tier)
     conditions = list(query.conditions)
     params = list(query.params)
     if match is not None:
@@ -246,12 +260,37 @@ def _sqlite_where(query: _Query, key: str) -> tuple[str, list]:
     return f"FROM {source} WHERE {where}", params
 
 
-def _postgres_where(query: _Query) -> tuple[str, list]:
+_PG_WORDS = "e.document @@ plainto_tsquery('simple'::regconfig, %s)"
+# Every word in the title: over the title GIN (exact bitmaps), or as the weight-A lexemes of
+# the stored document (walks of a key index: no vector computed per row). The same rows.
+_PG_IN_TITLE_GIN = f"{fts.TITLE_VECTOR} @@ plainto_tsquery('simple'::regconfig, %s)"
+_PG_IN_TITLE_STORED = "e.document @@ to_tsquery('simple'::regconfig, %s)"
+
+
+def _pg_title_query(words: list[str]) -> str:
+    """``'jalan':A & 'mimika':A`` (words are letters and digits only: nothing to escape)."""
+    return " & ".join(f"'{word}':A" for word in words)
+
+
+def _postgres_where(
+    query: _Query, tier: _Tier = _Tier.ALL, *, title_gin: bool = False
+) -> tuple[str, list]:
     conditions = list(query.conditions)
     params = list(query.params)
     if query.words:
-        conditions.insert(0, "e.document @@ plainto_tsquery('simple'::regconfig, %s)")
-        params.insert(0, " ".join(query.words))
+        phrase = " ".join(query.words)
+        if tier == _Tier.TITLE and title_gin:
+            conditions[:0] = [_PG_IN_TITLE_GIN]
+            params[:0] = [phrase]
+        elif tier == _Tier.TITLE:
+            conditions[:0] = [_PG_WORDS, _PG_IN_TITLE_STORED]
+            params[:0] = [phrase, _pg_title_query(query.words)]
+        elif tier == _Tier.REST:
+            conditions[:0] = [_PG_WORDS, f"NOT {_PG_IN_TITLE_STORED}"]
+            params[:0] = [phrase, _pg_title_query(query.words)]
+        else:
+            conditions.insert(0, _PG_WORDS)
+            params.insert(0, phrase)
     if query.key_min is not None:
         conditions.append("e.sort_key >= %s")
         params.append(query.key_min)
@@ -262,11 +301,11 @@ def _postgres_where(query: _Query) -> tuple[str, list]:
     return f"FROM {fts.ENTRY_TABLE} e WHERE {where}", params
 
 
-def _source(query: _Query) -> tuple[str, str, list]:
+def _source(query: _Query, tier: _Tier = _Tier.ALL) -> tuple[str, str, list]:
     """The deadline-ordered key expression and FROM … WHERE … for this database."""
     if connection.vendor == "sqlite":
         key = f"{fts.FTS_TABLE}.rowid" if _sqlite_match(query) is not None else "e.sort_key"
-        body, params = _sqlite_where(query, key)
+        body, params = _sqlite_where(query, key, tier)
         return key, body, params
     body, params = _postgres_where(query)
     return "e.sort_key", body, params
@@ -289,12 +328,24 @@ def _rows(query: _Query, sort: SearchSort, limit: int, offset: int) -> list[Sear
             f"ORDER BY e.announced_at DESC, m.k LIMIT %s OFFSET %s"
         )
         return list(SearchEntry.objects.raw(sql, [*params, limit, offset]))
-    # Relevance: the RANK_WINDOW newest-deadline matches, ordered by text.relevance.
-    sql = f"SELECT {key}, e.search_title, e.announced_at {body} ORDER BY {key} LIMIT {RANK_WINDOW}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        window = cursor.fetchall()
-    return _page_of(window, query, sort, limit, offset)
+
+    # Relevance: every word in the title first, then the rest, each newest deadline first.
+    # Each tier is one FTS5 expression walked in row id order, like a deadline page; fewer
+    # matches than the page reaches are all read at once (one walk) and ordered here.
+    def tier_rows(tier: _Tier, tier_limit: int, tier_offset: int) -> list[SearchEntry]:
+        key, body, params = _source(query, tier)
+        sql = f"SELECT {_COLUMNS}, e.search_title {body} ORDER BY {key} LIMIT %s OFFSET %s"
+        return list(SearchEntry.objects.raw(sql, [*params, tier_limit, tier_offset]))
+
+    every = tier_rows(_Tier.ALL, offset + limit, 0)
+    if len(every) < offset + limit:
+        every.sort(key=lambda e: (not text.in_title(query.words, e.search_title), e.sort_key))
+        return every[offset:]
+    first = tier_rows(_Tier.TITLE, offset + limit, 0)
+    page = first[offset:]
+    if len(first) < offset + limit:  # the title tier ends before this page does
+        page += tier_rows(_Tier.REST, limit - len(page), max(0, offset - len(first)))
+    return page
 
 
 def _page_of(
@@ -303,14 +354,17 @@ def _page_of(
     """One page of (sort_key, search_title, announced_at) rows, ordered here, the same way
     on both databases. Relevance: every match holds every word, so a corpus-wide weight
     (bm25's idf, which FTS5 computes by reading whole posting lists, filter tokens included)
-    would not reorder them; where the words are (title or elsewhere) does."""
+    would not reorder them; where the words are (all in the title, or not) does."""
     if sort == SearchSort.RELEVANCE and query.words:
-        window.sort(key=lambda row: (text.relevance(query.words, row[1]), -row[0]), reverse=True)
+        window.sort(key=lambda row: (not text.in_title(query.words, row[1]), row[0]))
     elif sort == SearchSort.NEWEST:
         window.sort(key=lambda row: (row[2], -row[0]), reverse=True)
     else:
         window.sort(key=lambda row: row[0])
-    keys = [row[0] for row in window[offset : offset + limit]]
+    return _entries([row[0] for row in window[offset : offset + limit]])
+
+
+def _entries(keys: list[int]) -> list[SearchEntry]:
     found = {entry.sort_key: entry for entry in SearchEntry.objects.filter(sort_key__in=keys)}
     return [found[k] for k in keys if k in found]
 
@@ -425,13 +479,18 @@ def _pg_rows(
         # conditions exclude each other ("pengadaan" among works); then ask the GIN.
         window = _pg_walk(query)
         if len(window) > COUNT_CAP:
+            if sort == SearchSort.RELEVANCE and query.words:
+                return _pg_relevance(query, limit, offset), len(window)
             return _page_of(window[:COUNT_CAP], query, sort, limit, offset), len(window)
+    if sort == SearchSort.RELEVANCE and query.words:
+        return _pg_relevance(query, limit, offset)
     matches = _pg_fetch(f"{columns} LIMIT {COUNT_CAP + 1}", params, bitmap=True)
     if len(matches) <= COUNT_CAP:  # all of them: order here, count exactly
         return _page_of(matches, query, sort, limit, offset), len(matches)
     # More than COUNT_CAP matches: newest first along the key index, as far as the page
-    # needs; for the relevance window (RANK_WINDOW matches), the walk is long when matches
-    # are sparse, so when the statistics expect few, sort them all from the GIN instead.
+    # needs (relevance: per tier); for the "newest" window (RANK_WINDOW matches), the walk is
+    # long when matches are sparse, so when the statistics expect few, sort them all from
+    # the GIN instead.
     if sort == SearchSort.DEADLINE or not query.words:
         sql = f"{columns} ORDER BY e.sort_key LIMIT {offset + limit}"
         return _page_of(_pg_fetch(sql, params, walk=True), query, sort, limit, offset), len(matches)
@@ -442,6 +501,41 @@ def _pg_rows(
         sql = f"{columns} ORDER BY e.sort_key LIMIT {RANK_WINDOW}"
         window = _pg_fetch(sql, params, walk=True)
     return _page_of(window, query, sort, limit, offset), len(matches)
+
+
+def _pg_relevance(query: _Query, limit: int, offset: int) -> tuple[list[SearchEntry], int]:
+    """A relevance page: the matches with every word in the title, then the others, each
+    newest first. The title tier first, from the title GIN (at most COUNT_CAP + 1 rows):
+    more than COUNT_CAP, and the count is capped already and the page is read along the key
+    index, as a deadline page is. Otherwise all the matches (at most COUNT_CAP + 1): if that
+    is all of them, ordered here; if not, the other tier is read after the title tier."""
+    body, params = _postgres_where(query, _Tier.TITLE, title_gin=True)
+    sql = f"SELECT e.sort_key {body} LIMIT {COUNT_CAP + 1}"
+    first = sorted(row[0] for row in _pg_fetch(sql, params, bitmap=True))
+    if len(first) > COUNT_CAP:  # as a deadline page: along the key index
+        body, params = _postgres_where(query, _Tier.TITLE)
+        sql = f"SELECT e.sort_key {body} ORDER BY e.sort_key LIMIT {offset + limit}"
+        keys = [row[0] for row in _pg_fetch(sql, params, walk=True)][offset:]
+        return _entries(keys), len(first)
+    body, params = _postgres_where(query)
+    sql = f"SELECT e.sort_key, e.search_title, e.announced_at {body} LIMIT {COUNT_CAP + 1}"
+    matches = _pg_fetch(sql, params, bitmap=True)
+    if len(matches) <= COUNT_CAP:
+        return _page_of(matches, query, SearchSort.RELEVANCE, limit, offset), len(matches)
+    keys = first[offset : offset + limit]
+    if len(first) < offset + limit:
+        skip = max(0, offset - len(first))
+        # The other matches: along the key index, or, when the statistics expect few
+        # matches (a long walk between them), all of them sorted from the GIN bitmap.
+        body, params = _postgres_where(query, _Tier.REST)
+        sql = f"SELECT e.sort_key {body} ORDER BY e.sort_key"
+        count = skip + limit - len(keys)
+        if _pg_density(query) * _pg_rows_estimate() <= SORT_ALL_LIMIT:
+            rest = _pg_fetch(f"{sql} + 0 LIMIT {count}", params, bitmap=True)
+        else:
+            rest = _pg_fetch(f"{sql} LIMIT {count}", params, walk=True)
+        keys += [row[0] for row in rest][skip:]
+    return _entries(keys), len(matches)
 
 
 def _pg_rows_estimate() -> float:

@@ -97,13 +97,11 @@ def keys_with_deadline_until(epoch_seconds: int) -> int:
     return (_SECONDS_LIMIT - 1 - epoch_seconds) << KEY_SHIFT
 
 
-def relevance(query_words: list[str], title_words: str) -> tuple[int, float]:
-    """How well a match answers the words (higher is better): first how many of the words
-    are in the title (rather than only in the agency, work unit or location), then how much
-    of the title they make up (a short title about the words beats a long one)."""
-    title = title_words.split()
-    in_title = sum(1 for word in query_words if word in title)
-    return in_title, in_title / max(len(title), 1)
+def in_title(query_words: list[str], title_words: str) -> bool:
+    """Whether every word is in the title (and code): the first tier of relevance, before the
+    matches that hold some word only in the agency, work unit, location or category name."""
+    title = set(title_words.split())
+    return all(word in title for word in query_words)
 
 
 def money(value: Decimal) -> str:
