@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tangguh.web import views, views_public, views_vendor, views_work
+from tangguh.web import views, views_public, views_qualification, views_vendor, views_work
 
 app_name = "web"
 urlpatterns = [
@@ -35,5 +35,41 @@ urlpatterns = [
         "pokja/paket/<int:package_id>/<str:action>/",
         views_work.pokja_tender_action,
         name="pokja_tender_action",
+    ),
+    path("penyedia/kualifikasi/", views_qualification.qualification_page, name="qualification"),
+    path(
+        "penyedia/kualifikasi/<int:company_id>/<str:kind>/tambah/",
+        views_qualification.qualification_add,
+        name="qualification_add",
+    ),
+    path(
+        "penyedia/kualifikasi/<int:company_id>/<str:kind>/<int:item_id>/ubah/",
+        views_qualification.qualification_update,
+        name="qualification_update",
+    ),
+    path(
+        "penyedia/kualifikasi/<int:company_id>/<str:kind>/<int:item_id>/hapus/",
+        views_qualification.qualification_delete,
+        name="qualification_delete",
+    ),
+    path(
+        "penyedia/kualifikasi/<int:company_id>/<str:kind>/<int:item_id>/unggah/",
+        views_qualification.qualification_upload,
+        name="qualification_upload",
+    ),
+    path(
+        "penyedia/kualifikasi/<int:company_id>/<str:kind>/<int:item_id>/dokumen/",
+        views_qualification.qualification_document,
+        name="qualification_document",
+    ),
+    path(
+        "verifikasi/kualifikasi/",
+        views_qualification.qualification_queue,
+        name="qualification_queue",
+    ),
+    path(
+        "verifikasi/kualifikasi/<str:kind>/<int:item_id>/",
+        views_qualification.qualification_decide,
+        name="qualification_decide",
     ),
 ]
