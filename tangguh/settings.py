@@ -84,7 +84,8 @@ def _database(url: str) -> dict:
     # Keep connections open between requests (a new PostgreSQL connection costs more than a
     # typical search); health checks drop a connection the server has closed.
     db = dj_database_url.parse(
-        url, conn_max_age=int(os.environ.get("TANGGUH_DB_CONN_MAX_AGE", "60")),
+        url,
+        conn_max_age=int(os.environ.get("TANGGUH_DB_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
     if db["ENGINE"] == "django.db.backends.sqlite3":

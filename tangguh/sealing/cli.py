@@ -1,0 +1,141 @@
+"""Command-line wiring for sealing: ``seal`` and ``keys deal|combine``.
+
+The same argument definitions and handlers serve two entry points:
+
+- ``python -m tangguh.sealing seal|keys …``: no Django, no settings, no database, for a Pokja
+  chair dealing off the node and for recovery without the server;
+- the ``tangguh seal`` management command (``tangguh.bids``), and ``tangguh keys deal|combine``
+  once the ``keys`` command hooks ``add_keys_subcommands`` and ``run_keys`` in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from tangguh.domain.sealing.keys import ENVELOPES, KeyContext, KeyFormatError
+from tangguh.sealing.files import (
+    SealingFailure,
+    combine_share_files,
+    deal_keys,
+    identity_file_text,
+    seal_file,
+    write_identity,
+)
+
+KEYS_ACTIONS = ("deal", "combine")
+
+
+def add_seal_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", type=Path, help="the file to seal (the bid package)")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="the sealed .age file")
+    parser.add_argument("--recipient", required=True, help="the envelope's age1… recipient")
+
+
+def run_seal(options: dict, stdout: TextIO) -> None:
+    sealed = seal_file(options["input"], options["output"], recipient=options["recipient"])
+    stdout.write(
+        f"sealed {sealed.path} ({sealed.size} bytes)\n"
+        f"sha256 {sealed.sha256}\n"
+        f"recipient fingerprint {sealed.fingerprint}\n"
+    )
+
+
+def add_keys_subcommands(subparsers) -> None:
+    """Add ``deal`` and ``combine`` to an existing ``keys`` sub-parser set."""
+    deal = subparsers.add_parser("deal", help="deal a sealing key's shares off the node")
+    deal.add_argument("--tender", required=True, help="the tender's public code")
+    deal.add_argument("--lot", type=int, default=1)
+    deal.add_argument("--envelope", required=True, choices=ENVELOPES)
+    deal.add_argument("--members", type=int, required=True, help="n: one share per member")
+    deal.add_argument("--threshold", type=int, help="k (default: a majority, at least 2)")
+    deal.add_argument(
+        "--member-recipient",
+        action="append",
+        default=[],
+        dest="member_recipients",
+        help="a member's personal age1… recipient; once per member, in share order",
+    )
+    deal.add_argument("--out", type=Path, required=True, dest="out", help="output directory")
+
+    combine = subparsers.add_parser("combine", help="rebuild an identity from k shares")
+    combine.add_argument("shares", nargs="+", type=Path, help="share-<i>.json[.age] files")
+    combine.add_argument("--commitments", type=Path, help="commitments.json to check against")
+    combine.add_argument(
+        "--identity",
+        action="append",
+        default=[],
+        type=Path,
+        dest="identities",
+        help="age identity file opening sealed share files (repeatable)",
+    )
+    combine.add_argument("--out", required=True, dest="out", help="identity file, or - for stdout")
+
+
+def run_keys(options: dict, stdout: TextIO) -> None:
+    """Run ``keys deal`` or ``keys combine`` from parsed ``options``."""
+    if options["action"] == "deal":
+        _run_deal(options, stdout)
+    elif options["action"] == "combine":
+        _run_combine(options, stdout)
+    else:
+        raise SealingFailure("cli.unknown", f"unknown keys action {options['action']!r}")
+
+
+def _run_deal(options: dict, stdout: TextIO) -> None:
+    members = options["member_recipients"]
+    if len(members) != options["members"]:
+        raise SealingFailure(
+            "cli.members",
+            f"--members {options['members']} but {len(members)} --member-recipient given",
+        )
+    try:
+        context = KeyContext(
+            tender=options["tender"], lot=options["lot"], envelope=options["envelope"]
+        )
+    except KeyFormatError as exc:
+        raise SealingFailure(exc.code, str(exc)) from exc
+    dealt = deal_keys(
+        context=context,
+        member_recipients=members,
+        threshold=options["threshold"],
+        directory=options["out"],
+    )
+    stdout.write(
+        f"dealt {context.label()}: {dealt.k} of {dealt.n}\n"
+        f"recipient {dealt.recipient}\n"
+        f"fingerprint {dealt.fingerprint}\n" + "".join(f"wrote {path}\n" for path in dealt.files)
+    )
+
+
+def _run_combine(options: dict, stdout: TextIO) -> None:
+    key = combine_share_files(
+        options["shares"], identities=options["identities"], commitments=options["commitments"]
+    )
+    if options["out"] == "-":
+        stdout.write(identity_file_text(key))
+        return
+    write_identity(key, Path(options["out"]))
+    stdout.write(f"rebuilt {key.context.label()}\nrecipient {key.recipient}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tangguh.sealing``: exit 0 on success, 1 with a message on a failure."""
+    parser = argparse.ArgumentParser(prog="python -m tangguh.sealing")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_seal_arguments(commands.add_parser("seal", help="seal a file to an age recipient"))
+    keys = commands.add_parser("keys", help="sealing keys: deal or combine shares")
+    add_keys_subcommands(keys.add_subparsers(dest="action", required=True))
+    options = vars(parser.parse_args(argv))
+    try:
+        if options["command"] == "seal":
+            run_seal(options, sys.stdout)
+        else:
+            run_keys(options, sys.stdout)
+    except (SealingFailure, OSError) as exc:
+        code = getattr(exc, "code", "file.error")
+        sys.stderr.write(f"error [{code}]: {exc}\n")
+        return 1
+    return 0
