@@ -13,6 +13,7 @@ from tangguh.accounts.middleware import SESSION_FLAG
 from tangguh.domain.roles import Role
 from tangguh.planning.models import Package
 from tangguh.tenders.models import Tender
+from tangguh.testing import factories
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -184,6 +185,17 @@ def test_vendor_finds_registers_downloads_asks_and_sees_the_addendum(org, clock)
 
     found = vendor.get("/cari/", {"q": "alat kesehatan icu", "status": "announced"})
     assert tender.code in found.content.decode()
+    elsewhere = factories.make_agency("Pemerintah Kabupaten Lain")
+    assert (
+        tender.code
+        not in vendor.get(
+            "/cari/", {"q": "alat kesehatan", "agency": elsewhere.pk}
+        ).content.decode()
+    )
+    assert (
+        tender.code
+        in vendor.get("/cari/", {"q": "alat kesehatan", "agency": org.agency.pk}).content.decode()
+    )
 
     page = vendor.get(f"/tender/{tender.code}/").content.decode()
     assert "Pakta Integritas" in page

@@ -14,6 +14,7 @@ from tangguh.clarification.services.questions import question_ask
 from tangguh.core.errors import ServiceError
 from tangguh.notifications.selectors import inbox_page
 from tangguh.notifications.services import notification_mark_read
+from tangguh.organizations.models import Agency
 from tangguh.participation.http import blob_attachment
 from tangguh.participation.selectors import my_tenders
 from tangguh.participation.services.downloads import tender_document_download
@@ -34,6 +35,7 @@ def search_page(request):
         result = search_tenders(
             q=params.get("q", ""),
             category=params.get("category") or None,
+            agency_id=int(params["agency"]) if params.get("agency", "").isdigit() else None,
             fiscal_year=int(params["year"]) if params.get("year", "").isdigit() else None,
             value_min=int(params["min"]) if params.get("min", "").isdigit() else None,
             value_max=int(params["max"]) if params.get("max", "").isdigit() else None,
@@ -55,6 +57,7 @@ def search_page(request):
             "query": query.urlencode(),
             "categories": Category.choices,
             "phases": list(SearchPhase),
+            "agencies": Agency.objects.order_by("name"),
         },
         status=200 if error is None else 422,
     )
