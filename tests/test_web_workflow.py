@@ -100,6 +100,7 @@ def test_officials_take_a_package_to_an_announced_public_tender(org, clock):
     public = Client().get(f"/tender/{tender.code}/").content.decode()
     assert reason in public
     assert "Riwayat perubahan jadwal" in public
+    assert "Upload Dokumen Penawaran: berakhir" in public  # stage names, not codes
 
 
 def test_a_refused_action_shows_the_reason_and_changes_nothing(org, clock):

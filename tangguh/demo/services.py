@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pyotp
+import pyrage
 from django.conf import settings
 from django.db import transaction
 
@@ -21,6 +22,7 @@ from tangguh import clock
 from tangguh.accounts.models import User
 from tangguh.accounts.services.totp import totp_begin_enrollment, totp_confirm_enrollment
 from tangguh.accounts.services.users import user_create_unchecked
+from tangguh.bids.services.keys import member_key_enrol
 from tangguh.clock import FrozenClock
 from tangguh.demo import data
 from tangguh.demo.tenders import load_tenders
@@ -55,6 +57,15 @@ def _enrol_totp(user: User) -> str:
     previous = clock.now() - timedelta(seconds=30)
     totp_confirm_enrollment(user=user, code=pyotp.TOTP(secret).at(previous))
     return secret
+
+
+def _enrol_member_key(user: User) -> str:
+    """A personal age key for a demo Pokja member. A real member makes it in the browser or
+    with age-keygen and the node never sees the identity; the demo prints it so a tester can
+    open key shares (sandbox only)."""
+    identity = pyrage.x25519.Identity.generate()
+    member_key_enrol(actor=user, recipient=str(identity.to_public()))
+    return str(identity)
 
 
 def _person(username: str, name: str, role: Role, grants: list[tuple[Role, str]]) -> tuple:
@@ -100,7 +111,11 @@ def _load() -> list[dict]:
             members=[user for user, _ in people],
         )
         for user, entry in people:
-            entry.update(committee=committee_name, totp_secret=_enrol_totp(user))
+            entry.update(
+                committee=committee_name,
+                totp_secret=_enrol_totp(user),
+                key_identity=_enrol_member_key(user),
+            )
             logins.append(entry)
     verifier = User.objects.get(username="verifikator")
     for company, nib, npwp, city, username, name, decision in data.VENDORS:
@@ -174,7 +189,7 @@ def demo_ensure() -> tuple[bool, list[dict]]:
         path = _logins_path()
         logins = json.loads(path.read_text()) if path.exists() else []
         return False, logins
-    now = clock.now()
+    now = clock.now().replace(second=0, microsecond=0)
     start = now - timedelta(days=HISTORY_DAYS)
     with transaction.atomic(), clock.use_clock(FrozenClock(start)) as frozen:
         logins = _load()

@@ -74,7 +74,26 @@ def current_code(user: User) -> str:
     return pyotp.TOTP(user.totp_secret).at(clock.now())
 
 
-def make_committee(unit: ProcurementUnit | None = None, size: int = 3) -> Committee:
+# Committee members' personal age identities (as their key kits would hold them), by user id.
+MEMBER_IDENTITIES: dict[int, str] = {}
+
+
+def enrol_member_key(user: User) -> str:
+    """Give a committee member a personal age key; return the identity (kept by the test)."""
+    import pyrage
+
+    from tangguh.bids.services.keys import member_key_enrol
+
+    identity = pyrage.x25519.Identity.generate()
+    member_key_enrol(actor=user, recipient=str(identity.to_public()))
+    MEMBER_IDENTITIES[user.pk] = str(identity)
+    return str(identity)
+
+
+def make_committee(
+    unit: ProcurementUnit | None = None, size: int = 3, *, member_keys: bool = True
+) -> Committee:
+    """A Pokja of ``size`` members, each with TOTP and (unless asked not to) a personal key."""
     unit = unit or make_procurement_unit()
     members = [make_user(totp=False) for _ in range(size)]
     committee = committee_form_unchecked(
@@ -82,6 +101,8 @@ def make_committee(unit: ProcurementUnit | None = None, size: int = 3) -> Commit
     )
     for member in members:
         enrol_totp(member)
+        if member_keys:
+            enrol_member_key(member)
     return committee
 
 

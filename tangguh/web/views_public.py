@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from tangguh.clarification.selectors import clarification_stage, public_questions
+from tangguh.domain.methods import StageKind
 from tangguh.participation.selectors import is_committee_member, pact_for, participation_of_user
 from tangguh.tenders.detail import tender_public_data
 from tangguh.tenders.selectors import tender_get_public
@@ -44,7 +45,8 @@ def tender_page(request, code: str):
     for change in data["schedule_changes"]:
         change["moves"] = [
             {
-                "stage": d["stage"],
+                "stage": StageKind(d["stage"]).label_id,
+                "stage_en": StageKind(d["stage"]).label_en,
                 "before": datetime.fromisoformat(d["before"][1]),
                 "after": datetime.fromisoformat(d["after"][1]),
             }
@@ -57,6 +59,7 @@ def tender_page(request, code: str):
             "t": data,
             "tender": tender,
             "questions": public_questions(tender=tender),
+            "sealing_keys": tender.sealing_keys.order_by("envelope"),
             **_vendor_context(request, tender),
         },
     )

@@ -9,6 +9,7 @@ from django.db import transaction
 from tangguh import clock
 from tangguh.accounts.models import User
 from tangguh.audit.services import audit_append
+from tangguh.bids.services.keys import sealing_keys_deal
 from tangguh.core.calendar import node_calendar
 from tangguh.core.errors import Conflict, InvalidInput
 from tangguh.domain.methods import Method, StageKind
@@ -68,6 +69,9 @@ def tender_announce(*, actor: User, tender_id: int) -> Tender:
     if problems:
         raise schedule_violations_error(problems)
     with transaction.atomic():
+        # The sealing keys are dealt in the same transaction: a tender is never public
+        # without the keys its bids will be sealed to.
+        sealing_keys_deal(actor=actor, tender=tender)
         tender.announced_at = now
         tender.ruleset_code = ruleset.code
         tender.save(update_fields=["announced_at", "ruleset_code"])
