@@ -244,3 +244,38 @@ def test_the_node_command_tangguh_keys_combine_does_the_same(committee):
         _run(AGE_KEYGEN, "-y", tmp / "identity-node.txt", text=True).stdout.strip()
         == committee["recipient"]
     )
+
+
+def test_tangguh_seal_builds_checks_and_seals_a_bid_package(tmp_path):
+    from tangguh.sealing.package import read_penawaran
+    from tests.domain.test_bid_package import VALID
+
+    identity, recipient = _member(tmp_path, "envelope")
+    package = tmp_path / "paket"
+    (package / "teknis").mkdir(parents=True)
+    (package / "penawaran.json").write_text(json.dumps(VALID))
+    (package / "teknis" / "metode-pelaksanaan.pdf").write_bytes(b"%PDF-1.4 metode")
+    result = _sealing("seal", package, "--recipient", recipient, "-o", tmp_path / "bid.age")
+    assert "total 2389450000" in result.stdout
+    _run(AGE, "-d", "-i", identity, "-o", tmp_path / "bid.tar", tmp_path / "bid.age")
+    with open(tmp_path / "bid.tar", "rb") as stream:
+        assert read_penawaran(stream).total_price == 2389450000
+    import tarfile
+
+    with tarfile.open(tmp_path / "bid.tar") as tar:
+        assert tar.getnames() == ["penawaran.json", "lampiran/teknis/metode-pelaksanaan.pdf"]
+
+
+def test_tangguh_seal_refuses_an_invalid_penawaran_naming_the_fields(tmp_path):
+    from tests.domain.test_bid_package import VALID
+
+    _, recipient = _member(tmp_path, "envelope")
+    package = tmp_path / "paket"
+    package.mkdir()
+    (package / "penawaran.json").write_text(json.dumps({**VALID, "total_price": 12.5}))
+    result = _sealing(
+        "seal", package, "--recipient", recipient, "-o", tmp_path / "bid.age", check=False
+    )
+    assert result.returncode != 0
+    assert "total_price" in result.stderr and "penawaran.amount_type" in result.stderr
+    assert not (tmp_path / "bid.age").exists()

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tarfile
+import tempfile
 from pathlib import Path
 from typing import TextIO
 
@@ -35,7 +37,45 @@ def add_seal_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_seal(options: dict, stdout: TextIO) -> None:
-    sealed = seal_file(options["input"], options["output"], recipient=options["recipient"])
+    """Seal a file, or build the bid package from a directory holding ``penawaran.json`` and
+    seal that. A tar given as input is checked as a bid package first."""
+    source = Path(options["input"])
+    if source.is_dir() or (source.is_file() and tarfile.is_tarfile(source)):
+        _seal_package(source, options, stdout)
+        return
+    sealed = seal_file(source, options["output"], recipient=options["recipient"])
+    stdout.write("warning: not a bid package (no penawaran.json); sealed as it is\n")
+    _report(sealed, stdout)
+
+
+def _seal_package(source: Path, options: dict, stdout: TextIO) -> None:
+    from tangguh.domain.bid_package import BidPackageInvalid
+    from tangguh.sealing.package import build_package, read_penawaran
+
+    output = Path(options["output"])
+    try:
+        if source.is_dir():
+            with tempfile.NamedTemporaryFile(
+                dir=output.parent, prefix=".package-", suffix=".tar"
+            ) as tar:
+                package = build_package(source, tar)
+                tar.flush()
+                sealed = seal_file(Path(tar.name), output, recipient=options["recipient"])
+        else:
+            with open(source, "rb") as stream:
+                package = read_penawaran(stream)
+            sealed = seal_file(source, output, recipient=options["recipient"])
+    except BidPackageInvalid as exc:
+        lines = "; ".join(f"{p.field}: {p.message_en} [{p.code}]" for p in exc.problems)
+        raise SealingFailure("package.invalid", f"penawaran.json: {lines}") from exc
+    stdout.write(
+        f"package: tender {package.tender} lot {package.lot} envelope "
+        f"{package.envelope}, total {package.total_price}\n"
+    )
+    _report(sealed, stdout)
+
+
+def _report(sealed, stdout: TextIO) -> None:
     stdout.write(
         f"sealed {sealed.path} ({sealed.size} bytes)\n"
         f"sha256 {sealed.sha256}\n"
