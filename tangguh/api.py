@@ -2,13 +2,12 @@
 ``/api/v1/openapi.json``, interactive docs at ``/api/v1/docs``."""
 
 from ninja import NinjaAPI
-
 from tangguh import __version__
 from tangguh.accounts.api import router as auth_router
 from tangguh.api_errors import install_error_handlers
+from tangguh.audit.api import router as audit_router
 from tangguh.bids.api_keys import me_router as member_key_router
 from tangguh.bids.api_keys import router as sealing_key_router
-from tangguh.audit.api import router as audit_router
 from tangguh.clarification.api import router as clarification_router
 from tangguh.core.api import router as node_router
 from tangguh.notifications.api import router as inbox_router
