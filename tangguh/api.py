@@ -2,6 +2,7 @@
 ``/api/v1/openapi.json``, interactive docs at ``/api/v1/docs``."""
 
 from ninja import NinjaAPI
+
 from tangguh import __version__
 from tangguh.accounts.api import router as auth_router
 from tangguh.api_errors import install_error_handlers
