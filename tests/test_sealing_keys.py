@@ -20,7 +20,7 @@ from tangguh.domain.roles import Role
 from tangguh.domain.sealing.shares import combine_shares, parse_share
 from tangguh.tenders.models import Tender
 from tangguh.testing import factories
-from tests.test_tender_workflow import _announced, _package
+from tests.test_tender_workflow import _announced, _assigned
 
 pytestmark = pytest.mark.django_db
 
@@ -88,19 +88,7 @@ def test_a_member_without_a_personal_key_blocks_the_announcement(api, org, token
 
 
 def test_two_file_tenders_get_a_technical_and_a_price_key(api, org, tokens, clock):
-    package = _package(api, org, tokens, category="consultancy").json()["id"]
-    api.call(
-        "POST",
-        f"/planning/packages/{package}/delegate",
-        json={"procurement_unit_id": org.procurement_unit.pk},
-        token=tokens[Role.COMMITMENT_OFFICER],
-    )
-    api.call(
-        "POST",
-        f"/planning/packages/{package}/assign",
-        json={"committee_id": org.committee.pk},
-        token=tokens[Role.PROCUREMENT_UNIT_HEAD],
-    )
+    package = _assigned(api, org, tokens, category="consultancy")
     pokja = tokens[Role.COMMITTEE_MEMBER]
     code = api.call(
         "POST",

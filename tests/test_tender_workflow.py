@@ -38,8 +38,9 @@ def _package(api, org, tokens, **extra):
     return api.call("POST", "/planning/packages", json=body, token=tokens[Role.COMMITMENT_OFFICER])
 
 
-def _announced(api, org, tokens):
-    package_id = _package(api, org, tokens).json()["id"]
+def _assigned(api, org, tokens, **package) -> int:
+    """A package the PPK created and delegated and the UKPBJ head assigned to org's Pokja."""
+    package_id = _package(api, org, tokens, **package).json()["id"]
     api.call(
         "POST",
         f"/planning/packages/{package_id}/delegate",
@@ -52,6 +53,11 @@ def _announced(api, org, tokens):
         json={"committee_id": org.committee.pk},
         token=tokens[Role.PROCUREMENT_UNIT_HEAD],
     )
+    return package_id
+
+
+def _announced(api, org, tokens):
+    package_id = _assigned(api, org, tokens)
     pokja = tokens[Role.COMMITTEE_MEMBER]
     code = api.call(
         "POST",
@@ -108,19 +114,7 @@ def test_the_path_from_package_to_public_tender(api, org, tokens, clock):
 
 
 def test_a_draft_is_not_public(api, org, tokens, clock):
-    package_id = _package(api, org, tokens).json()["id"]
-    api.call(
-        "POST",
-        f"/planning/packages/{package_id}/delegate",
-        json={"procurement_unit_id": org.procurement_unit.pk},
-        token=tokens[Role.COMMITMENT_OFFICER],
-    )
-    api.call(
-        "POST",
-        f"/planning/packages/{package_id}/assign",
-        json={"committee_id": org.committee.pk},
-        token=tokens[Role.PROCUREMENT_UNIT_HEAD],
-    )
+    package_id = _assigned(api, org, tokens)
     code = api.call(
         "POST",
         "/tenders/prepare",
@@ -232,19 +226,7 @@ def test_a_ppk_of_another_work_unit_cannot_create_here(api, org, clock):
 
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.COMMITTEE_MEMBER])
 def test_only_the_assigned_pokja_announces(api, org, tokens, clock, role):
-    package_id = _package(api, org, tokens).json()["id"]
-    api.call(
-        "POST",
-        f"/planning/packages/{package_id}/delegate",
-        json={"procurement_unit_id": org.procurement_unit.pk},
-        token=tokens[Role.COMMITMENT_OFFICER],
-    )
-    api.call(
-        "POST",
-        f"/planning/packages/{package_id}/assign",
-        json={"committee_id": org.committee.pk},
-        token=tokens[Role.PROCUREMENT_UNIT_HEAD],
-    )
+    package_id = _assigned(api, org, tokens)
     response = api.call(
         "POST",
         "/tenders/prepare",
@@ -277,19 +259,7 @@ def test_a_member_of_another_pokja_is_refused(api, org, tokens, clock):
 
 
 def test_disallowed_document_types_are_refused_before_they_are_stored(api, org, tokens, clock):
-    package_id = _package(api, org, tokens).json()["id"]
-    api.call(
-        "POST",
-        f"/planning/packages/{package_id}/delegate",
-        json={"procurement_unit_id": org.procurement_unit.pk},
-        token=tokens[Role.COMMITMENT_OFFICER],
-    )
-    api.call(
-        "POST",
-        f"/planning/packages/{package_id}/assign",
-        json={"committee_id": org.committee.pk},
-        token=tokens[Role.PROCUREMENT_UNIT_HEAD],
-    )
+    package_id = _assigned(api, org, tokens)
     pokja = tokens[Role.COMMITTEE_MEMBER]
     code = api.call(
         "POST",

@@ -20,7 +20,6 @@ from tangguh.accounts.models import User
 from tangguh.audit.services import audit_append
 from tangguh.clarification.models import Addendum
 from tangguh.clarification.services.common import (
-    document_record,
     moment_en,
     moment_id,
     require_announced_live,
@@ -34,7 +33,7 @@ from tangguh.notifications.services import notify_tender_participants
 from tangguh.tenders.models import DocumentKind, Tender, TenderDocument
 from tangguh.tenders.selectors import tender_schedule
 from tangguh.tenders.services.common import tender_for_committee
-from tangguh.tenders.services.documents import document_store
+from tangguh.tenders.services.documents import document_record, document_store
 from tangguh.tenders.services.lifecycle import schedule_change_apply
 
 RULE = "bid_after_addendum_min_working_days"

@@ -7,13 +7,10 @@ from datetime import datetime
 
 from django.db import connection
 
-from tangguh import clock
-from tangguh.accounts.models import User
-from tangguh.audit.services import audit_append
 from tangguh.core.calendar import node_calendar
 from tangguh.core.errors import Conflict, NotFound
 from tangguh.domain.timefmt import format_moment_en, format_moment_id
-from tangguh.tenders.models import Tender, TenderDocument
+from tangguh.tenders.models import Tender
 from tangguh.tenders.services.common import require_live
 
 
@@ -55,48 +52,3 @@ def tender_lock(tender: Tender) -> None:
     SQLite transactions already begin IMMEDIATE)."""
     if connection.features.has_select_for_update:
         Tender.objects.select_for_update().filter(pk=tender.pk).first()
-
-
-def document_record(
-    *,
-    actor: User,
-    tender: Tender,
-    title: str,
-    filename: str,
-    stored: tuple[str, int, str],
-    kind: str,
-    note: str = "",
-) -> TenderDocument:
-    """Record a document whose bytes ``document_store`` already stored (sha256, size, type),
-    as the next version of the documents with its title. Call inside the writing transaction;
-    the bytes are stored before it, so no lock is held while they arrive."""
-    sha256, size, content_type = stored
-    previous = tender.documents.filter(title=title).order_by("-version").first()
-    document = TenderDocument.objects.create(
-        tender=tender,
-        kind=kind,
-        title=title,
-        filename=(filename or "").rsplit("/", 1)[-1][:200],
-        content_type=content_type,
-        sha256=sha256,
-        size=size,
-        version=previous.version + 1 if previous else 1,
-        uploaded_by=actor,
-        uploaded_at=clock.now(),
-        note=note,
-    )
-    audit_append(
-        actor=actor,
-        action="tender.document_added",
-        object_type="tender",
-        object_id=tender.pk,
-        payload={
-            "document": document.pk,
-            "title": title,
-            "sha256": sha256,
-            "size": size,
-            "version": document.version,
-            "kind": kind,
-        },
-    )
-    return document

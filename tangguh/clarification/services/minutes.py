@@ -19,7 +19,6 @@ from tangguh.clarification.selectors import (
     tender_questions,
 )
 from tangguh.clarification.services.common import (
-    document_record,
     moment_en,
     moment_id,
     require_announced_live,
@@ -32,7 +31,7 @@ from tangguh.organizations.selectors import node_get
 from tangguh.tenders.models import DocumentKind, Tender
 from tangguh.tenders.selectors import tender_schedule
 from tangguh.tenders.services.common import tender_for_committee
-from tangguh.tenders.services.documents import document_store
+from tangguh.tenders.services.documents import document_record, document_store
 
 MINUTES_TITLE = "Berita Acara Pemberian Penjelasan"
 

@@ -11,7 +11,7 @@ from tangguh.accounts.models import User
 from tangguh.audit.services import audit_append
 from tangguh.core.blobs import CHUNK, BlobTooLarge, node_blobs
 from tangguh.core.errors import Conflict, InvalidInput
-from tangguh.tenders.models import DocumentKind, TenderDocument
+from tangguh.tenders.models import DocumentKind, Tender, TenderDocument
 from tangguh.tenders.services.common import require_live, tender_for_committee
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
@@ -102,32 +102,57 @@ def tender_document_add(
         )
     sha256, size, content_type = document_store(filename=filename, handle=handle)
     with transaction.atomic():
-        previous = tender.documents.filter(title=title).order_by("-version").first()
-        document = TenderDocument.objects.create(
+        return document_record(
+            actor=actor,
             tender=tender,
-            kind=kind,
             title=title,
-            filename=filename.rsplit("/", 1)[-1][:200],
-            content_type=content_type,
-            sha256=sha256,
-            size=size,
-            version=previous.version + 1 if previous else 1,
-            uploaded_by=actor,
-            uploaded_at=clock.now(),
+            filename=filename,
+            stored=(sha256, size, content_type),
+            kind=kind,
             note=note,
         )
-        audit_append(
-            actor=actor,
-            action="tender.document_added",
-            object_type="tender",
-            object_id=tender.pk,
-            payload={
-                "document": document.pk,
-                "title": title,
-                "sha256": sha256,
-                "size": size,
-                "version": document.version,
-                "kind": kind,
-            },
-        )
+
+
+def document_record(
+    *,
+    actor: User,
+    tender: Tender,
+    title: str,
+    filename: str,
+    stored: tuple[str, int, str],
+    kind: str,
+    note: str = "",
+) -> TenderDocument:
+    """Record a document whose bytes ``document_store`` already stored (sha256, size, type),
+    as the next version of the documents with its title. Call inside the writing transaction;
+    the bytes are stored before it, so no lock is held while they arrive."""
+    sha256, size, content_type = stored
+    previous = tender.documents.filter(title=title).order_by("-version").first()
+    document = TenderDocument.objects.create(
+        tender=tender,
+        kind=kind,
+        title=title,
+        filename=(filename or "").rsplit("/", 1)[-1][:200],
+        content_type=content_type,
+        sha256=sha256,
+        size=size,
+        version=previous.version + 1 if previous else 1,
+        uploaded_by=actor,
+        uploaded_at=clock.now(),
+        note=note,
+    )
+    audit_append(
+        actor=actor,
+        action="tender.document_added",
+        object_type="tender",
+        object_id=tender.pk,
+        payload={
+            "document": document.pk,
+            "title": title,
+            "sha256": sha256,
+            "size": size,
+            "version": document.version,
+            "kind": kind,
+        },
+    )
     return document
