@@ -7,6 +7,7 @@ from tangguh import __version__
 from tangguh.accounts.api import router as auth_router
 from tangguh.api_errors import install_error_handlers
 from tangguh.audit.api import router as audit_router
+from tangguh.bids.api import router as bids_router
 from tangguh.bids.api_keys import me_router as member_key_router
 from tangguh.bids.api_keys import router as sealing_key_router
 from tangguh.clarification.api import router as clarification_router
@@ -42,5 +43,6 @@ api.add_router("/qualification", qualification_router)
 api.add_router("/tenders", participation_router)
 api.add_router("/me", me_router)
 api.add_router("/blacklist", blacklist_router)
+api.add_router("/tenders", bids_router)
 api.add_router("/tenders", sealing_key_router)
 api.add_router("/me", member_key_router)

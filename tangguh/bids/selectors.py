@@ -1,0 +1,103 @@
+"""Reads for sealed bids: which envelopes a tender takes, a company's envelopes, the current
+ones, the closing statement, and what a receipt names."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from tangguh.bids.models import ClosingStatement, Envelope, EnvelopeName, SealingKey
+from tangguh.organizations.selectors import node_get
+from tangguh.tenders.models import Tender
+
+DEFAULT_MAX_BYTES = 2 * 1024**3
+
+
+def envelope_names(tender: Tender) -> list[str]:
+    """The envelope names a tender takes: ``offer`` (1 file) or ``technical`` + ``price``."""
+    if tender.envelopes == 2:
+        return [EnvelopeName.TECHNICAL.value, EnvelopeName.PRICE.value]
+    return [EnvelopeName.OFFER.value]
+
+
+def bid_max_bytes(tender: Tender) -> int:
+    """The size limit of one sealed envelope (``TANGGUH_BID_MAX_BYTES``, default 2 GiB)."""
+    return int(getattr(settings, "TANGGUH_BID_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def node_identity() -> tuple[str, str]:
+    """The node's name and OCDS prefix."""
+    node = node_get()
+    if node is not None:
+        return node.name, node.ocds_prefix
+    return settings.TANGGUH_NODE_NAME, settings.TANGGUH_OCDS_PREFIX
+
+
+def sealing_fingerprint(tender: Tender, lot: int, name: str) -> str | None:
+    key = SealingKey.objects.filter(tender=tender, lot=lot, envelope=name).first()
+    return key.fingerprint if key else None
+
+
+def envelope_status(envelope: Envelope) -> str:
+    if envelope.withdrawn_at is not None:
+        return "withdrawn"
+    if envelope.superseded_at is not None:
+        return "superseded"
+    return "current"
+
+
+def current_envelopes(tender: Tender) -> QuerySet[Envelope]:
+    """Every envelope neither superseded nor withdrawn, in order of receipt."""
+    return (
+        Envelope.objects.filter(
+            tender=tender, superseded_at__isnull=True, withdrawn_at__isnull=True
+        )
+        .select_related("company")
+        .order_by("received_at", "id")
+    )
+
+
+def current_envelope(tender: Tender, company_id: int, lot: int, name: str) -> Envelope | None:
+    return (
+        Envelope.objects.filter(
+            tender=tender,
+            company_id=company_id,
+            lot=lot,
+            name=name,
+            superseded_at__isnull=True,
+            withdrawn_at__isnull=True,
+        )
+        .order_by("-received_at", "-id")
+        .first()
+    )
+
+
+def company_envelopes(tender: Tender, company_id: int) -> list[Envelope]:
+    return list(
+        Envelope.objects.filter(tender=tender, company_id=company_id).order_by("received_at", "id")
+    )
+
+
+def closing_statement_get(tender: Tender) -> ClosingStatement | None:
+    return ClosingStatement.objects.filter(tender=tender).first()
+
+
+def envelope_named_by_receipt(payload: dict) -> Envelope | None:
+    """The envelope a (verified) receipt names, if this node records it."""
+    vendor = payload.get("vendor") or {}
+    if not isinstance(vendor, dict):
+        return None
+    return (
+        Envelope.objects.filter(
+            tender__code=str(payload.get("tender", "")),
+            lot=payload.get("lot") if isinstance(payload.get("lot"), int) else -1,
+            name=str(payload.get("envelope", "")),
+            company__nib=str(vendor.get("nib", "")),
+            sha256=str(payload.get("sha256", "")),
+            audit_seq=payload.get("audit_index")
+            if isinstance(payload.get("audit_index"), int)
+            else -1,
+        )
+        .select_related("tender", "company")
+        .first()
+    )

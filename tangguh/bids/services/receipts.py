@@ -1,0 +1,170 @@
+"""Receipts: what a signed receipt says, and checking one against a JWKS.
+
+A receipt is a compact JWS (RFC 7515, ``alg: EdDSA``, with ``kid``) signed by the node key.
+``verify_receipt`` is pure: it needs the token and the node's JWKS (current and retired keys),
+nothing from the database, so the CLI checks receipts offline and the public page uses it too.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.conf import settings
+
+RECEIPT_TYPE = "tangguh.bid-receipt/1"
+CLOSING_TYPE = "tangguh.closing-statement/1"
+
+
+def rfc3339(moment: datetime) -> str:
+    """``moment`` in the node's time zone, with its offset (e.g. ``+09:00``)."""
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).isoformat()
+
+
+def receipt_payload(
+    *,
+    node: str,
+    ocds_prefix: str,
+    tender_code: str,
+    lot: int,
+    envelope: str,
+    company_nib: str,
+    company_name: str,
+    sha256: str,
+    size: int,
+    received_at: datetime,
+    audit_index: int,
+    audit_head: str,
+    recipient_fingerprint: str | None,
+) -> dict:
+    """The receipt's claims (no personal data: the vendor is named by its company)."""
+    return {
+        "typ": RECEIPT_TYPE,
+        "node": node,
+        "ocds_prefix": ocds_prefix,
+        "tender": tender_code,
+        "lot": lot,
+        "envelope": envelope,
+        "vendor": {"nib": company_nib, "name": company_name},
+        "sha256": sha256,
+        "size": size,
+        "received_at": rfc3339(received_at),
+        "audit_index": audit_index,
+        "audit_head": audit_head,
+        "recipient_fingerprint": recipient_fingerprint,
+    }
+
+
+# --- verification -------------------------------------------------------------------------
+
+
+class ReceiptError(Exception):
+    """Why a receipt does not verify; ``code`` is stable."""
+
+    code = "receipt.invalid"
+    message_id = "Tanda terima tidak sah."
+    message_en = "The receipt is not valid."
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class ReceiptMalformed(ReceiptError):
+    code = "receipt.malformed"
+    message_id = "Bukan tanda terima yang terbaca (JWS rusak)."
+    message_en = "Not a readable receipt (malformed JWS)."
+
+
+class ReceiptUnknownKey(ReceiptError):
+    code = "receipt.unknown_key"
+    message_id = "Tanda terima ditandatangani kunci yang tidak dikenal node ini."
+    message_en = "The receipt is signed with a key this node does not know."
+
+
+class ReceiptBadSignature(ReceiptError):
+    code = "receipt.bad_signature"
+    message_id = "Tanda tangan tidak cocok: tanda terima palsu atau diubah."
+    message_en = "The signature does not match: the receipt is forged or altered."
+
+
+@dataclass(frozen=True)
+class VerifiedReceipt:
+    kid: str
+    key_retired: bool
+    payload: dict
+
+
+def _b64url_decode(text: str) -> bytes:
+    if not text or any(c not in _B64URL for c in text):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+_B64URL = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def verify_receipt(token: str, jwks: dict) -> VerifiedReceipt:
+    """Check a compact JWS against a JWKS; the payload, or a ``ReceiptError``."""
+    parts = token.strip().split(".")
+    if len(parts) != 3:
+        raise ReceiptMalformed("a compact JWS has three parts separated by dots")
+    try:
+        header = json.loads(_b64url_decode(parts[0]))
+        payload = json.loads(_b64url_decode(parts[1]))
+        signature = _b64url_decode(parts[2])
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ReceiptMalformed(f"undecodable JWS: {exc}") from exc
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise ReceiptMalformed("header and payload must be JSON objects")
+    if header.get("alg") != "EdDSA":
+        raise ReceiptMalformed(f"alg must be EdDSA, not {header.get('alg')!r}")
+    if "crit" in header:
+        raise ReceiptMalformed("unsupported critical header parameters")
+    kid = header.get("kid")
+    keys = [k for k in (jwks or {}).get("keys", []) if isinstance(k, dict) and k.get("kid") == kid]
+    if not isinstance(kid, str) or not keys:
+        raise ReceiptUnknownKey(f"no key {kid!r} in the JWKS")
+    jwk = keys[0]
+    if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
+        raise ReceiptUnknownKey(f"key {kid} is not an Ed25519 key")
+    try:
+        public = Ed25519PublicKey.from_public_bytes(_b64url_decode(jwk.get("x", "")))
+    except ValueError as exc:
+        raise ReceiptUnknownKey(f"key {kid} is malformed") from exc
+    try:
+        public.verify(signature, f"{parts[0]}.{parts[1]}".encode("ascii"))
+    except InvalidSignature as exc:
+        raise ReceiptBadSignature("the signature does not match the header and payload") from exc
+    return VerifiedReceipt(kid=kid, key_retired=jwk.get("status") == "retired", payload=payload)
+
+
+def describe_receipt(payload: dict) -> list[tuple[str, str, str]]:
+    """What a verified receipt proves, as (label id, label en, value) rows."""
+    vendor = payload.get("vendor") if isinstance(payload.get("vendor"), dict) else {}
+    rows = [
+        ("Node", "Node", payload.get("node")),
+        ("Kode tender", "Tender code", payload.get("tender")),
+        ("Paket (lot)", "Lot", payload.get("lot")),
+        ("Sampul", "Envelope", payload.get("envelope")),
+        ("Penyedia", "Vendor", f"{vendor.get('name', '')} (NIB {vendor.get('nib', '')})"),
+        ("SHA-256", "SHA-256", payload.get("sha256")),
+        ("Ukuran (bita)", "Size (bytes)", payload.get("size")),
+        (
+            "Diterima (bita terakhir tersimpan)",
+            "Received (last byte durable)",
+            payload.get("received_at"),
+        ),
+        ("Indeks log audit", "Audit log index", payload.get("audit_index")),
+        ("Kepala log audit", "Audit log head", payload.get("audit_head")),
+        ("Sidik jari penerima", "Recipient fingerprint", payload.get("recipient_fingerprint")),
+    ]
+    if payload.get("env"):
+        rows.append(("Lingkungan", "Environment", payload["env"]))
+    return [(a, b, "—" if c is None else str(c)) for a, b, c in rows]
