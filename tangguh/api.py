@@ -10,6 +10,7 @@ from tangguh.audit.api import router as audit_router
 from tangguh.bids.api import router as bids_router
 from tangguh.bids.api_keys import me_router as member_key_router
 from tangguh.bids.api_keys import router as sealing_key_router
+from tangguh.bids.api_opening import router as opening_router
 from tangguh.clarification.api import router as clarification_router
 from tangguh.core.api import router as node_router
 from tangguh.notifications.api import router as inbox_router
@@ -46,3 +47,4 @@ api.add_router("/blacklist", blacklist_router)
 api.add_router("/tenders", bids_router)
 api.add_router("/tenders", sealing_key_router)
 api.add_router("/me", member_key_router)
+api.add_router("/tenders", opening_router)

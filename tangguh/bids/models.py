@@ -121,3 +121,65 @@ class ClosingStatement(models.Model):
 
     def __str__(self) -> str:
         return f"closing {self.tender_id}"
+
+
+class Opening(models.Model):
+    """The quorum opening of one sealing key's envelopes (``offer``, or ``technical`` of a
+    two-file tender), bound to the tender's closing statement. ``opened_at`` is set once *k*
+    members have released their shares and every listed envelope was tried."""
+
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.PROTECT, related_name="openings")
+    sealing_key = models.OneToOneField(SealingKey, on_delete=models.PROTECT, related_name="opening")
+    closing_statement = models.ForeignKey(
+        ClosingStatement, on_delete=models.PROTECT, related_name="openings"
+    )
+    statement_sha256 = models.CharField(max_length=64)  # SHA-256 of the statement's JCS
+    started_at = models.DateTimeField()  # the first released share
+    opened_at = models.DateTimeField(null=True, blank=True)
+    minutes = models.ForeignKey(
+        "tenders.TenderDocument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    minutes_sha256 = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"opening {self.sealing_key_id}"
+
+
+class ShareRelease(models.Model):
+    """A member released their key share for an opening. The plain share (its canonical JSON)
+    is kept only until the opening runs, then erased (``share`` NULL, ``erased_at`` set)."""
+
+    opening = models.ForeignKey(Opening, on_delete=models.PROTECT, related_name="releases")
+    key_share = models.OneToOneField(KeyShare, on_delete=models.PROTECT, related_name="release")
+    released_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    released_at = models.DateTimeField()
+    share = models.BinaryField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["opening", "released_at"]
+
+    def __str__(self) -> str:
+        return f"release {self.key_share_id}"
+
+
+class OpenedEnvelope(models.Model):
+    """What opening one envelope the closing statement lists gave: opened or not and why, the
+    prices from ``penawaran.json``, and the opened package (a tar) in content storage."""
+
+    opening = models.ForeignKey(Opening, on_delete=models.PROTECT, related_name="envelopes")
+    envelope = models.OneToOneField(Envelope, on_delete=models.PROTECT, related_name="opened")
+    opened_at = models.DateTimeField()
+    ok = models.BooleanField()
+    reason = models.CharField(max_length=60, blank=True)  # opening.decrypt_failed, …
+    detail = models.JSONField(default=list, blank=True)  # problem codes / the decrypt error
+    total_price = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    tkdn_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    plain_sha256 = models.CharField(max_length=64, blank=True)
+    plain_size = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["opening", "envelope__received_at", "envelope_id"]
+
+    def __str__(self) -> str:
+        return f"opened {self.envelope_id} {'ok' if self.ok else self.reason}"
