@@ -534,14 +534,8 @@ def _tree_peak_rss(pid: int) -> dict[int, int]:
     return peaks
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.mark.argon2
-def test_a_20_mb_envelope_streams_through_granian(tmp_path, age_identity):
+def _server_env(tmp_path) -> dict:
+    """A sandbox node of its own (SQLite in tmp_path) for a real server process."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -553,6 +547,18 @@ def test_a_20_mb_envelope_streams_through_granian(tmp_path, age_identity):
         DJANGO_SETTINGS_MODULE="tangguh.settings",
         TANGGUH_THREADS="2",
     )
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.argon2
+def test_a_20_mb_envelope_streams_through_granian(tmp_path, age_identity):
+    env = _server_env(tmp_path)
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "tangguh", "serve", "--addr", f"127.0.0.1:{port}"],
@@ -788,17 +794,7 @@ def test_sigkill_during_uploads_never_leaves_a_receipt_without_a_complete_bid(
 
     seed = random.randrange(1_000_000)
     rng = random.Random(seed)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "TANGGUH_DATA_DIR", "TANGGUH_CLOCK"}
-    }
-    env.update(
-        TANGGUH_ENV="sandbox",
-        TANGGUH_DATA_DIR=str(tmp_path / "data"),
-        DJANGO_SETTINGS_MODULE="tangguh.settings",
-        TANGGUH_THREADS="2",
-    )
+    env = _server_env(tmp_path)
     port = _free_port()
     server = _start_server(env, port)
     received: list[str] = []

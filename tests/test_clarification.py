@@ -20,6 +20,7 @@ from tangguh.notifications.models import Notification
 from tangguh.participation.models import Participation
 from tangguh.tenders.models import ScheduleChange, Tender, TenderDocument
 from tangguh.testing import factories
+from tests.test_tender_workflow import _announced as announced_tender
 
 pytestmark = pytest.mark.django_db
 
@@ -50,57 +51,8 @@ def _file(name: str, content: bytes):
 
 def _announced(api, org, tokens) -> str:
     """An announced tender of ``org``'s Pokja, through the API as a PPK, the UKPBJ head and
-    the Pokja would do it."""
-    ppk, pokja = tokens[Role.COMMITMENT_OFFICER], tokens[Role.COMMITTEE_MEMBER]
-    package = api.call(
-        "POST",
-        "/planning/packages",
-        token=ppk,
-        json={
-            "work_unit_id": org.work_unit.pk,
-            "title": "Rehabilitasi SD Inpres Kwamki",
-            "category": "works",
-            "budget": "1500000000",
-            "owner_estimate": "1450000000",
-            "location": "Distrik Kwamki Narama, Mimika",
-            "fiscal_year": 2024,
-        },
-    )
-    assert package.status_code == 201, package.content
-    package_id = package.json()["id"]
-    api.call(
-        "POST",
-        f"/planning/packages/{package_id}/delegate",
-        json={"procurement_unit_id": org.procurement_unit.pk},
-        token=ppk,
-    )
-    api.call(
-        "POST",
-        f"/planning/packages/{package_id}/assign",
-        json={"committee_id": org.committee.pk},
-        token=tokens[Role.PROCUREMENT_UNIT_HEAD],
-    )
-    code = api.call(
-        "POST",
-        "/tenders/prepare",
-        token=pokja,
-        json={
-            "package_id": package_id,
-            "method": "tender_one_file",
-            "envelopes": 1,
-            "evaluation_method": "lowest_price",
-        },
-    ).json()["code"]
-    api.call("POST", f"/tenders/{code}/schedule/propose", json={}, token=pokja)
-    upload = api.client.post(
-        f"/api/v1/tenders/{code}/documents",
-        data={"title": "Dokumen Pemilihan", "file": _file("dokumen-pemilihan.pdf", PDF)},
-        HTTP_AUTHORIZATION=f"Bearer {pokja}",
-    )
-    assert upload.status_code == 201, upload.content
-    announced = api.call("POST", f"/tenders/{code}/announce", token=pokja)
-    assert announced.status_code == 200, announced.content
-    return code
+    the Pokja would do it (the tender workflow tests' helper)."""
+    return announced_tender(api, org, tokens)
 
 
 def _register(tender: Tender, company, user) -> Participation:

@@ -269,6 +269,17 @@ def test_verifier_queue_lists_pending_and_approves(verifier_client):
     assert company.name not in text(verifier_client.get("/verifikasi/"))
 
 
+def test_opening_the_queue_records_who_read_the_tax_numbers(verifier_client):
+    from tangguh.audit.models import AuditEvent
+
+    company, _ = factories.make_vendor()
+    verifier_client.get("/verifikasi/")
+    event = AuditEvent.objects.filter(action="read.sensitive").latest("seq")
+    assert event.actor == f"user:{verifier_client.verifier.username}"
+    assert str(company.pk) in event.payload["ids"]
+    assert event.payload["purpose"] == "vendor verification"
+
+
 def test_reject_without_reason_is_refused_and_company_stays_pending(verifier_client):
     company, _ = factories.make_vendor()
     response = verifier_client.post(

@@ -32,9 +32,3 @@ class VendorRegistrationForm(forms.Form):
         widget=forms.PasswordInput,
         label="Kata sandi (min. 10 karakter) / Password",
     )
-
-
-class RejectForm(forms.Form):
-    reason = forms.CharField(
-        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Alasan penolakan / Reason"
-    )

@@ -24,13 +24,14 @@ from tangguh.accounts.services.totp import (
     totp_verify,
 )
 from tangguh.audit.selectors import audit_head
+from tangguh.audit.services import audit_record_read
 from tangguh.core.errors import ServiceError
 from tangguh.domain.roles import ROLE_LABELS, Role
 from tangguh.organizations.selectors import scope_label
 from tangguh.tenders.selectors import tenders_open_by_category
 from tangguh.vendors.selectors import vendor_companies_of, vendor_pending
 from tangguh.vendors.services import vendor_approve, vendor_register, vendor_reject
-from tangguh.web.forms import LoginForm, OtpForm, RejectForm, VendorRegistrationForm
+from tangguh.web.forms import LoginForm, OtpForm, VendorRegistrationForm
 
 
 def _address(request) -> str:
@@ -165,9 +166,16 @@ def verification_queue(request):
     roles = {grant.role for grant in user_grants(request.user)}
     if Role.VERIFIER not in roles:
         return render(request, "web/forbidden.html", status=403)
-    return render(
-        request, "web/verification.html", {"pending": vendor_pending(), "reject_form": RejectForm()}
-    )
+    pending = vendor_pending()
+    if pending:
+        # The queue shows tax numbers, which may be a person's (UU 27/2022): record the read.
+        audit_record_read(
+            actor=request.user,
+            object_type="vendor_company",
+            object_ids=[company.pk for company in pending],
+            purpose="vendor verification",
+        )
+    return render(request, "web/verification.html", {"pending": pending})
 
 
 @login_required
