@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from ninja import Router, Schema, Status
-from ninja.security import HttpBearer
+from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import ConfigDict, Field
 
 from tangguh.accounts.models import User
-from tangguh.accounts.selectors import user_grants
+from tangguh.accounts.selectors import SESSION_FLAG, user_grants, user_requires_two_factor
 from tangguh.accounts.services.tokens import token_authenticate, token_issue, token_revoke
 from tangguh.accounts.services.users import user_create
 from tangguh.core.errors import InvalidInput
@@ -28,6 +29,32 @@ class BearerAuth(HttpBearer):
 
 
 bearer = BearerAuth()
+
+
+class BrowserSession(APIKeyCookie):
+    """The logged-in browser session, for the API calls our own pages make from JavaScript
+    (sealing, uploads, key enrolment, share release). CSRF is checked (``X-CSRFToken``) only
+    when a session cookie is present, so a caller with neither gets 401, not a CSRF error. The
+    page middleware does not guard ``/api/``, so the second factor is checked here."""
+
+    param_name: str = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request):
+        if request.COOKIES.get(self.param_name) is None:
+            return None
+        return super()._get_key(request)
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        if key is None or user is None or not user.is_authenticated:
+            return None
+        if user_requires_two_factor(user) and not request.session.get(SESSION_FLAG):
+            return None
+        return user
+
+
+# Endpoints our pages call from the browser accept the session as well as a bearer token.
+browser_or_bearer = [bearer, BrowserSession()]
 router = Router(tags=["auth"])
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.shortcuts import redirect
 
-from tangguh.accounts.selectors import user_requires_two_factor
+from tangguh.accounts.selectors import SESSION_FLAG, user_requires_two_factor
 
-SESSION_FLAG = "tangguh_2fa_ok"
+__all__ = ["SESSION_FLAG", "TwoFactorRequiredMiddleware"]
 OPEN_PREFIXES = ("/masuk", "/keluar", "/static/", "/healthz", "/api/", "/i18n/")
 
 

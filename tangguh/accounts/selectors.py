@@ -5,6 +5,9 @@ from __future__ import annotations
 from tangguh.accounts.models import RoleAssignment, User
 from tangguh.domain.roles import Grant, Role, requires_two_factor
 
+# The session key that records a passed second factor (set by the login pages).
+SESSION_FLAG = "tangguh_2fa_ok"
+
 
 def user_grants(user: User) -> list[Grant]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
