@@ -62,7 +62,10 @@ class KeyShare(models.Model):
 
     sealing_key = models.ForeignKey(SealingKey, on_delete=models.PROTECT, related_name="shares")
     index = models.PositiveSmallIntegerField()
-    holder = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    # NULL for the optional recovery share, sealed to an offline recipient (a safe), not a member.
+    holder = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     holder_recipient = models.CharField(max_length=100)
     sealed_share = models.BinaryField()
     commitment = models.CharField(max_length=64)
