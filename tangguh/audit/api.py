@@ -9,6 +9,7 @@ from ninja import Router, Schema
 from tangguh.accounts.api import bearer
 from tangguh.accounts.services.permissions import permission_require
 from tangguh.audit.selectors import audit_events, audit_verify
+from tangguh.audit.services.checkpoints import checkpoint_current
 from tangguh.domain.roles import Permission
 
 router = Router(tags=["audit"])
@@ -51,3 +52,27 @@ def verify(request):
 def events(request, after: int = 0, limit: int = 100):
     permission_require(user=request.auth, permission=Permission.READ_AUDIT, action="audit.read")
     return audit_events(after_seq=after, limit=limit)
+
+
+class CheckpointOut(Schema):
+    checkpoint: str
+    kid: str
+    size: int
+    head_hash: str
+    made_at: datetime
+
+
+@router.get(
+    "/checkpoint",
+    response=CheckpointOut,
+    summary="The latest signed checkpoint of the audit log (public; keep it to detect rewrites)",
+)
+def checkpoint(request):
+    made = checkpoint_current()
+    return {
+        "checkpoint": made.token,
+        "kid": made.kid,
+        "size": made.size,
+        "head_hash": made.head_hash,
+        "made_at": made.made_at,
+    }

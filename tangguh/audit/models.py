@@ -42,3 +42,20 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.seq} {self.hash[:12]}"
+
+
+class Checkpoint(models.Model):
+    """A signed statement of the log's size and head hash at a moment (see
+    ``tangguh.domain.checkpoint``). Kept so receipts, backups and the hub can cite one."""
+
+    size = models.PositiveBigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    made_at = models.DateTimeField()
+    kid = models.CharField(max_length=100)
+    token = models.TextField()  # the compact JWS
+
+    class Meta:
+        ordering = ["-made_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.size} {self.head_hash[:12]}"
