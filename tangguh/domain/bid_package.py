@@ -109,7 +109,11 @@ class _Checker:
         except InvalidOperation:
             self.add("amount_invalid", where, "bukan angka", "is not a number")
             return Decimal(0)
-        if not amount.is_finite() or amount < minimum:
+        if not amount.is_finite():
+            # NaN or Infinity would make every later comparison raise: refuse it here.
+            self.add("amount_invalid", where, "bukan angka", "is not a number")
+            return Decimal(0)
+        if amount < minimum:
             self.add(
                 "amount_range",
                 where,

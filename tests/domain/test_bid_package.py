@@ -98,3 +98,14 @@ def test_any_whole_rupiah_amount_round_trips_exactly(amount):
     package = parse_penawaran({**VALID, "total_price": str(amount)})
     assert package.total_price == amount
     assert parse_penawaran(json.dumps(package.to_json())).total_price == amount
+
+
+@pytest.mark.parametrize("value", ["NaN", "sNaN", "Infinity", "-inf"])
+def test_nan_and_infinity_are_refused_not_crashed_on(value):
+    """A NaN TKDN once raised InvalidOperation at ``tkdn > 100``, which would have stopped a
+    whole opening on one vendor's package."""
+    codes = _codes({**VALID, "tkdn_percent": value, "total_price": value})
+    assert codes == {
+        "tkdn_percent": "penawaran.amount_invalid",
+        "total_price": "penawaran.amount_invalid",
+    }
