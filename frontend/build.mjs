@@ -14,6 +14,8 @@ await build({
   target: "es2020",
   minify: true,
   legalComments: "eof",
+  // words.txt (the passphrase word list) is shared with tangguh/domain/sealing/passphrase.py.
+  loader: { ".txt": "text" },
   outdir: "../tangguh/bids/static/bids",
   logLevel: "info",
 });

@@ -7,14 +7,22 @@ from tangguh import __version__
 from tangguh.accounts.api import router as auth_router
 from tangguh.api_errors import install_error_handlers
 from tangguh.audit.api import router as audit_router
+from tangguh.awards.api import router as awards_router
 from tangguh.bids.api import router as bids_router
+from tangguh.bids.api_dealing import router as dealing_router
 from tangguh.bids.api_keys import me_router as member_key_router
 from tangguh.bids.api_keys import router as sealing_key_router
 from tangguh.bids.api_opening import router as opening_router
+from tangguh.bids.api_redeposit import router as redeposit_router
+from tangguh.bids.api_tus import router as bids_tus_router
 from tangguh.clarification.api import router as clarification_router
 from tangguh.core.api import router as node_router
+from tangguh.evaluation.api import router as evaluation_router
 from tangguh.notifications.api import router as inbox_router
+from tangguh.opendata.api import router as ocds_router
 from tangguh.organizations.api import router as organizations_router
+from tangguh.outages.api import router as outages_router
+from tangguh.outages.api import status_router
 from tangguh.participation.api import blacklist_router, me_router
 from tangguh.participation.api import router as participation_router
 from tangguh.planning.api import router as planning_router
@@ -35,6 +43,7 @@ api.add_router("/auth", auth_router)
 api.add_router("/organizations", organizations_router)
 api.add_router("/vendors", vendors_router)
 api.add_router("/audit", audit_router)
+api.add_router("/ocds", ocds_router)
 api.add_router("/tenders", search_router)
 api.add_router("/planning", planning_router)
 api.add_router("/tenders", tenders_router)
@@ -45,6 +54,13 @@ api.add_router("/tenders", participation_router)
 api.add_router("/me", me_router)
 api.add_router("/blacklist", blacklist_router)
 api.add_router("/tenders", bids_router)
+api.add_router("/tenders", bids_tus_router)
 api.add_router("/tenders", sealing_key_router)
 api.add_router("/me", member_key_router)
 api.add_router("/tenders", opening_router)
+api.add_router("/tenders", redeposit_router)
+api.add_router("/outages", outages_router)
+api.add_router("/status", status_router)
+api.add_router("/tenders", evaluation_router)
+api.add_router("/tenders", awards_router)
+api.add_router("/tenders", dealing_router)

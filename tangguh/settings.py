@@ -22,6 +22,26 @@ TANGGUH_NODE_NAME = CONFIG.node_name
 TANGGUH_OCDS_PREFIX = CONFIG.ocds_prefix
 TANGGUH_SIGNING_KEY_DIR = CONFIG.signing_key_dir
 TANGGUH_CLOCK_START = CONFIG.clock_start
+# Backups (docs/operations.md "Backups"): the offline recovery recipients (age1…, separated by
+# commas or spaces) that `tangguh backup create` encrypts to when none is given.
+TANGGUH_BACKUP_RECIPIENTS = (
+    os.environ.get("TANGGUH_BACKUP_RECIPIENTS", "").replace(",", " ").split()
+)
+# Outages (docs/operations.md "Outages"): beat every TANGGUH_HEARTBEAT_SECONDS; a longer gap
+# than TANGGUH_OUTAGE_GAP_SECONDS is an outage; upstream services named in
+# TANGGUH_OUTAGE_UPSTREAM_COUNTS are ones participants depend on, so their outages extend too.
+TANGGUH_HEARTBEAT_SECONDS = int(os.environ.get("TANGGUH_HEARTBEAT_SECONDS", "60"))
+TANGGUH_OUTAGE_GAP_SECONDS = int(os.environ.get("TANGGUH_OUTAGE_GAP_SECONDS", "300"))
+TANGGUH_OUTAGE_UPSTREAM_COUNTS = [
+    name.strip().lower()
+    for name in os.environ.get("TANGGUH_OUTAGE_UPSTREAM_COUNTS", "").split(",")
+    if name.strip()
+]
+# Open data (docs/opendata.md): the public base URL written into OCDS document and package
+# links, and the folder of official OCDS schema files (../shared/ocds) that lets
+# `tangguh ocds validate` run offline; without it libcoveocds downloads them as it normally does.
+TANGGUH_PUBLIC_URL = os.environ.get("TANGGUH_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+TANGGUH_OCDS_SCHEMA_DIR = os.environ.get("TANGGUH_OCDS_SCHEMA_DIR") or None
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -37,11 +57,16 @@ INSTALLED_APPS = [
     "tangguh.planning",
     "tangguh.tenders",
     "tangguh.bids",
+    "tangguh.evaluation",
+    "tangguh.awards",
     "tangguh.clarification",
     "tangguh.notifications",
     "tangguh.qualification",
     "tangguh.participation",
     "tangguh.search",
+    "tangguh.opendata",
+    "tangguh.backups",
+    "tangguh.outages",
     "tangguh.web",
     "tangguh.demo",
 ]

@@ -8,5 +8,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tangguh.bids.urls")),
+    path("", include("tangguh.awards.urls")),
+    path("", include("tangguh.outages.urls")),
     path("", include("tangguh.web.urls")),
 ]

@@ -122,6 +122,14 @@ def test_package_to_public_tender_with_questions_and_an_addendum(page, live_serv
         page.get_by_role("button", name="Unggah").click()
         expect(page.locator("main")).to_contain_text("Dokumen diunggah")
         shot(page, "3-pokja-prepare")
+        page.get_by_role("button", name="Bagikan kunci sampul").click()
+        expect(page.locator("#pokja-sealing-keys")).to_contain_text("belum diperiksa")
+        from tangguh.tenders.models import Tender
+
+        # Each member's key check (what their browser or CLI does), then the announcement.
+        factories.sealing_keys_check_all(Tender.objects.get(title=title))
+        page.reload()
+        expect(page.locator("#pokja-sealing-keys")).not_to_contain_text("belum diperiksa")
         page.get_by_role("button", name="Umumkan tender").click()
         expect(page.locator("main")).to_contain_text("diumumkan")
         code = re.search(r"Tender (\d{9}) diumumkan", page.locator("main").inner_text()).group(1)
@@ -143,8 +151,6 @@ def test_package_to_public_tender_with_questions_and_an_addendum(page, live_serv
         assert Path(download.value.path()).read_bytes() == PDF
 
         # During the clarification stage the vendor asks.
-        from tangguh.tenders.models import Tender
-
         tender = Tender.objects.get(code=code)
         frozen.set(tender.stages.get(kind="clarification").start + timedelta(hours=1))
         page.reload()

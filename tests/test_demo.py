@@ -83,6 +83,9 @@ def test_demo_loads_mimika_once_and_a_second_run_changes_nothing():
         needs_totp = entry["role"] in {"admin", "committee_member"}
         assert bool(entry["totp_secret"]) == needs_totp, entry["username"]
         assert User.objects.get(username=entry["username"]).check_password(entry["password"])
+        assert "key_identity" not in entry  # members get a sealed key kit, not a raw identity
+        assert bool(entry.get("key_kit")) == (entry["role"] == "committee_member")
+    _check_key_kits(logins)
 
     again, logins_again = demo_ensure()
     assert not again
@@ -97,6 +100,39 @@ def test_demo_loads_mimika_once_and_a_second_run_changes_nothing():
     assert audit_verify().ok
 
 
+def _check_key_kits(logins: list[dict]) -> None:
+    """Each demo Pokja member's kit is an age scrypt file at work factor 2^18 under the data
+    directory that opens with the printed passphrase to the member's enrolled key; every
+    announced demo tender's shares were dealt to those keys and checked by their holders."""
+    import pyrage
+
+    from tangguh.bids.models import KeyShare, MemberKey, SealingKey
+    from tangguh.demo.services import _kits_dir
+    from tangguh.domain.sealing.keys import recipient_from_identity
+    from tangguh.domain.sealing.kit import dearmor, identity_from_plaintext, scrypt_work_factor
+    from tangguh.tenders.models import Tender
+
+    members = [e for e in logins if e["role"] == "committee_member"]
+    assert len(members) == 6
+    for entry in members:
+        kit = Path(entry["key_kit"])
+        assert kit.parent == _kits_dir() and oct(kit.stat().st_mode & 0o777) == "0o600"
+        sealed = dearmor(kit.read_text())
+        assert scrypt_work_factor(sealed) == 18
+        identity = identity_from_plaintext(
+            pyrage.passphrase.decrypt(sealed, entry["key_passphrase"])
+        )
+        user = User.objects.get(username=entry["username"])
+        current = MemberKey.objects.get(user=user, retired_at__isnull=True)
+        assert recipient_from_identity(identity) == current.recipient
+    announced = Tender.objects.filter(announced_at__isnull=False)
+    assert SealingKey.objects.filter(tender__in=announced).values("tender").distinct().count() == (
+        announced.count()
+    )
+    shares = KeyShare.objects.filter(sealing_key__tender__in=announced)
+    assert shares.exists() and not shares.filter(checked_at__isnull=True).exists()
+
+
 def test_demo_cli_is_idempotent_and_its_audit_chain_detects_a_row_altered_in_sqlite3(tmp_path):
     data = tmp_path / "var"
     first = _run(["demo", "--data", str(data), "--no-serve", "--json"], data)
@@ -107,6 +143,13 @@ def test_demo_cli_is_idempotent_and_its_audit_chain_detects_a_row_altered_in_sql
     assert len([e for e in body["logins"] if e["role"] == "vendor"]) == 12
     phases = {t["phase"] for t in body["tenders"]}
     assert {"draft", "announced", "bidding", "awaiting_opening", "cancelled"} <= phases
+
+    kit = next(e for e in body["logins"] if e["role"] == "committee_member")
+    assert kit["key_kit"].startswith(str(data)) and Path(kit["key_kit"]).exists()
+    assert len(kit["key_passphrase"].split("-")) == 7
+    text = _run(["demo", "--data", str(data), "--no-serve"], data)
+    assert text.returncode == 0, text.stderr
+    assert f"{kit['key_kit']}  passphrase {kit['key_passphrase']}" in text.stdout
 
     second = _run(["demo", "--data", str(data), "--no-serve", "--json"], data)
     assert second.returncode == 0, second.stderr

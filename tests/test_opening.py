@@ -24,6 +24,7 @@ from tangguh.bids.models import KeyShare, OpenedEnvelope, Opening, SealingKey, S
 from tangguh.bids.services.keys import sealing_keys_deal
 from tangguh.core.blobs import node_blobs
 from tangguh.domain.roles import Role
+from tangguh.outages.services.heartbeat import heartbeat_beat
 from tangguh.sealing.package import build_package
 from tangguh.tenders.models import DocumentKind, TenderDocument
 from tangguh.testing import factories
@@ -244,3 +245,25 @@ def test_a_non_member_cannot_release_a_share(api, org, sealed):
         _refused(response, 403, "permission.denied")
     assert not ShareRelease.objects.exists()
     assert not Opening.objects.filter(sealing_key=SealingKey.objects.get()).exists()
+
+
+def test_after_a_restart_nothing_closes_or_opens_until_the_heartbeat_has_looked(api, sealed):
+    """A node that was silent longer than the gap threshold may owe this tender an extension:
+    the closing statement and share releases wait for the heartbeat (issue 7)."""
+    heartbeat_beat(startup=True)  # the node ran and beat before the deadline ...
+    clock_module.get_clock().move(timedelta(days=8))  # ... then was down past it
+    sealed.tokens.clear()
+    code = sealed.tender.code
+    _refused(
+        api.call("GET", f"/tenders/{code}/closing-statement"), 409, "bid.gap_detection_pending"
+    )
+    member = sealed.members[0]
+    _refused(
+        _release(api, sealed, member, _plain_share(member), "0" * 64),
+        409,
+        "opening.gap_detection_pending",
+    )
+    heartbeat_beat(startup=True)  # the restart's beat records the outage and applies it
+    # The silence covered the deadline, so the outage gave the bidders their time back.
+    after = api.call("GET", f"/tenders/{code}/closing-statement")
+    _refused(after, 409, "bid.deadline_not_passed")

@@ -1,5 +1,6 @@
-"""The node deals each tender's sealing keys at announcement: one share per Pokja member,
-sealed to the member's personal key, committed in a signed sealing-key document."""
+"""The Pokja deals each draft tender's sealing keys on the node: one share per Pokja member,
+sealed to the member's personal key, committed in a signed sealing-key document published with
+the announcement."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tangguh.domain.roles import Role
 from tangguh.domain.sealing.shares import combine_shares, parse_share
 from tangguh.tenders.models import Tender
 from tangguh.testing import factories
-from tests.test_tender_workflow import _announced, _assigned
+from tests.test_tender_workflow import _announced, _assigned, _ready
 
 pytestmark = pytest.mark.django_db
 
@@ -30,9 +31,18 @@ def tokens(api, org):
     return {role: api.token_for(user) for role, user in org.users.items()}
 
 
-def test_announcement_deals_a_key_whose_shares_only_members_open(api, org, tokens, clock):
-    code = _announced(api, org, tokens)
+def test_the_pokja_deals_a_key_whose_shares_only_members_open(api, org, tokens, clock):
+    code = _ready(api, org, tokens)
+    dealt = api.call(
+        "POST", f"/tenders/{code}/sealing-keys/deal", token=tokens[Role.COMMITTEE_MEMBER]
+    )
+    assert dealt.status_code == 201, dealt.content
+    body = dealt.json()
+    assert body["ready"] is False and len(body["unchecked"]) == 3
+    assert Tender.objects.get(code=code).announced_at is None  # dealing publishes nothing
+    assert Client().get(f"/api/v1/tenders/{code}/sealing-key").status_code == 404
     key = SealingKey.objects.get(tender__code=code)
+    assert body["envelopes"][0]["fingerprint"] == key.fingerprint
     assert (key.envelope, key.k, key.n, key.dealt_on) == ("offer", 2, 3, "node")
     shares = []
     for share in KeyShare.objects.filter(sealing_key=key).order_by("index"):
@@ -72,19 +82,19 @@ def test_the_sealing_key_document_is_signed_and_lists_the_commitments(api, org, 
     assert key.fingerprint in page
 
 
-def test_a_member_without_a_personal_key_blocks_the_announcement(api, org, tokens, clock):
+def test_a_member_without_a_personal_key_blocks_the_dealing(api, org, tokens, clock):
     member = users_with_role(Role.COMMITTEE_MEMBER, f"committee:{org.committee.pk}")[-1]
     MemberKey.objects.filter(user=member).delete()
-    with pytest.raises(AssertionError):
-        _announced(api, org, tokens)
-    tender = Tender.objects.get()
-    assert tender.announced_at is None
-    assert not SealingKey.objects.exists()
-    response = api.call(
-        "POST", f"/tenders/{tender.code}/announce", token=tokens[Role.COMMITTEE_MEMBER]
-    )
+    code = _ready(api, org, tokens)
+    pokja = tokens[Role.COMMITTEE_MEMBER]
+    response = api.call("POST", f"/tenders/{code}/sealing-keys/deal", token=pokja)
+    assert response.status_code == 422
     assert response.json()["code"] == "tender.member_keys_missing"
     assert member.username in response.json()["message"]
+    assert not SealingKey.objects.exists() and not KeyShare.objects.exists()
+    announce = api.call("POST", f"/tenders/{code}/announce", token=pokja)
+    assert announce.json()["code"] == "tender.sealing_keys_missing"
+    assert Tender.objects.get().announced_at is None
 
 
 def test_two_file_tenders_get_a_technical_and_a_price_key(api, org, tokens, clock):
@@ -111,10 +121,20 @@ def test_two_file_tenders_get_a_technical_and_a_price_key(api, org, tokens, cloc
         data={"title": "Dokumen Kualifikasi", "file": _file("d.pdf", PDF)},
         HTTP_AUTHORIZATION=f"Bearer {pokja}",
     )
-    announced = api.call("POST", f"/tenders/{code}/announce", token=pokja)
-    assert announced.status_code == 200, announced.content
+    dealt = api.call("POST", f"/tenders/{code}/sealing-keys/deal", token=pokja)
+    assert dealt.status_code == 201, dealt.content
     names = set(SealingKey.objects.filter(tender__code=code).values_list("envelope", flat=True))
     assert names == {"technical", "price"}
+    # each member checks one share of each key; one key checked is not enough
+    tender = Tender.objects.get(code=code)
+    price = KeyShare.objects.filter(sealing_key__tender=tender, sealing_key__envelope="price")
+    factories.sealing_keys_check_all(tender)
+    price.update(checked_at=None)
+    refused = api.call("POST", f"/tenders/{code}/announce", token=pokja)
+    assert refused.json()["code"] == "tender.key_checks_missing", refused.content
+    factories.sealing_keys_check_all(tender)
+    announced = api.call("POST", f"/tenders/{code}/announce", token=pokja)
+    assert announced.status_code == 200, announced.content
 
 
 def test_only_committee_members_enrol_a_personal_key(api, org, tokens, clock):

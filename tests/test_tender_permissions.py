@@ -220,7 +220,8 @@ def _draft(w: World) -> None:
 
 
 def _ready_draft(w: World) -> None:
-    """A draft with its schedule and its tender document: ready to announce."""
+    """A draft with its schedule, its tender document and its sealing keys dealt and checked
+    by every member: ready to announce."""
     _draft(w)
     proposed = w.call("POST", f"/tenders/{w.code}/schedule/propose", json={})
     assert proposed.status_code == 200, proposed.content
@@ -231,6 +232,7 @@ def _ready_draft(w: World) -> None:
     )
     assert upload.status_code == 201, upload.content
     w.document_id = upload.json()["id"]
+    factories.sealing_keys_deal_and_check(w.tender, actor=w.users[R.COMMITTEE_MEMBER])
 
 
 def _announced(w: World) -> None:

@@ -56,7 +56,9 @@ def _assigned(api, org, tokens, **package) -> int:
     return package_id
 
 
-def _announced(api, org, tokens):
+def _ready(api, org, tokens) -> str:
+    """A draft of org's Pokja with its schedule and tender document: all the announcement needs
+    but the sealing keys."""
     package_id = _assigned(api, org, tokens)
     pokja = tokens[Role.COMMITTEE_MEMBER]
     code = api.call(
@@ -78,6 +80,17 @@ def _announced(api, org, tokens):
         HTTP_AUTHORIZATION=f"Bearer {pokja}",
     )
     assert upload.status_code == 201, upload.content
+    return code
+
+
+def _announced(api, org, tokens):
+    """``_ready``, then the Pokja deals the sealing keys, every member checks their share
+    (decrypted with their identity, recorded by the real service) and the Pokja announces."""
+    code = _ready(api, org, tokens)
+    pokja = tokens[Role.COMMITTEE_MEMBER]
+    dealt = api.call("POST", f"/tenders/{code}/sealing-keys/deal", token=pokja)
+    assert dealt.status_code == 201, dealt.content
+    factories.sealing_keys_check_all(Tender.objects.get(code=code))
     announced = api.call("POST", f"/tenders/{code}/announce", token=pokja)
     assert announced.status_code == 200, announced.content
     return code

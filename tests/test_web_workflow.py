@@ -72,6 +72,8 @@ def test_officials_take_a_package_to_an_announced_public_tender(org, clock):
     upload = io.BytesIO(PDF)
     upload.name = "dokumen-pemilihan.pdf"
     pokja.post(f"{base}/document/", {"title": "Dokumen Pemilihan", "file": upload})
+    pokja.post(f"{base}/keys_deal/")
+    factories.sealing_keys_check_all(Tender.objects.get())
     announced = pokja.post(f"{base}/announce/", follow=True).content.decode()
     tender = Tender.objects.get()
     assert tender.announced_at is not None, announced
@@ -166,6 +168,8 @@ def _announced_through_pages(org, clock) -> Tender:
     upload = io.BytesIO(PDF)
     upload.name = "dokumen-pemilihan.pdf"
     pokja.post(f"{base}/document/", {"title": "Dokumen Pemilihan", "file": upload})
+    pokja.post(f"{base}/keys_deal/")
+    factories.sealing_keys_check_all(Tender.objects.get())
     pokja.post(f"{base}/announce/")
     return Tender.objects.get()
 

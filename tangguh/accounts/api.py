@@ -7,13 +7,14 @@ from datetime import datetime
 from django.conf import settings
 from ninja import Router, Schema, Status
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
 from pydantic import ConfigDict, Field
 
 from tangguh.accounts.models import User
 from tangguh.accounts.selectors import SESSION_FLAG, user_grants, user_requires_two_factor
 from tangguh.accounts.services.tokens import token_authenticate, token_issue, token_revoke
 from tangguh.accounts.services.users import user_create
-from tangguh.core.errors import InvalidInput
+from tangguh.core.errors import InvalidInput, PermissionDenied
 from tangguh.domain.roles import Role
 
 
@@ -40,9 +41,18 @@ class BrowserSession(APIKeyCookie):
     param_name: str = settings.SESSION_COOKIE_NAME
 
     def _get_key(self, request):
-        if request.COOKIES.get(self.param_name) is None:
+        key = request.COOKIES.get(self.param_name)
+        if key is None:
             return None
-        return super()._get_key(request)
+        if check_csrf(request) is not None:
+            raise PermissionDenied(
+                "auth.csrf_failed",
+                "Permintaan dari halaman ini tidak membawa token CSRF yang sah; muat ulang "
+                "halaman lalu coba lagi.",
+                "The request from this page lacks a valid CSRF token; reload the page and "
+                "try again.",
+            )
+        return key
 
     def authenticate(self, request, key):
         user = getattr(request, "user", None)

@@ -3,14 +3,19 @@
 
 The upload view reads ``wsgi.input`` itself, exactly ``Content-Length`` bytes, and never
 touches ``request.body`` or ``request.POST`` (which would buffer the file or hit
-``DATA_UPLOAD_MAX_MEMORY_SIZE``). Ninja views are CSRF-exempt and bearer-authenticated.
+``DATA_UPLOAD_MAX_MEMORY_SIZE``). The vendor's calls take a bearer token or the browser
+session with its CSRF header (``browser_or_bearer``: the sealing page calls them).
+
+Resumable uploads (tus) share the envelope path: ``POST`` (creation) and ``OPTIONS`` are
+registered here from ``tangguh.bids.api_tus``, which serves the upload resource itself.
 """
 
 from __future__ import annotations
 
 from ninja import Router, Status
 
-from tangguh.accounts.api import bearer
+from tangguh.accounts.api import browser_or_bearer
+from tangguh.bids.api_tus import tus_create, tus_options
 from tangguh.bids.models import Envelope
 from tangguh.bids.selectors import company_envelopes, envelope_status
 from tangguh.bids.services import errors
@@ -27,6 +32,7 @@ from tangguh.participation.selectors import participation_of_user
 from tangguh.tenders.selectors import tender_get
 
 router = Router(tags=["bids"])
+ENVELOPE_PATH = "/{code}/bids/mine/{envelope}"
 
 
 def _envelope_out(envelope: Envelope, supersedes: str | None = None) -> dict:
@@ -46,8 +52,8 @@ def _target(request, code: str, envelope: str):
 
 
 @router.put(
-    "/{code}/bids/mine/{envelope}",
-    auth=bearer,
+    ENVELOPE_PATH,
+    auth=browser_or_bearer,
     response={200: dict, 201: dict},
     summary="Upload a sealed envelope (age file), streamed; returns a signed receipt",
 )
@@ -70,8 +76,8 @@ def upload_envelope(request, code: str, envelope: str):
 
 
 @router.delete(
-    "/{code}/bids/mine/{envelope}",
-    auth=bearer,
+    ENVELOPE_PATH,
+    auth=browser_or_bearer,
     response={200: dict},
     summary="Withdraw the current envelope before the deadline",
 )
@@ -87,7 +93,7 @@ def withdraw_envelope(request, code: str, envelope: str):
 
 @router.get(
     "/{code}/bids/mine",
-    auth=bearer,
+    auth=browser_or_bearer,
     response={200: dict},
     summary="The caller company's envelopes (current, superseded, withdrawn) with receipts",
 )
@@ -107,6 +113,23 @@ def my_envelopes(request, code: str):
         row["withdrawn_at"] = envelope.withdrawn_at and rfc3339(envelope.withdrawn_at)
         rows.append(row)
     return {"tender": tender.code, "company_nib": participation.company.nib, "envelopes": rows}
+
+
+router.add_api_operation(
+    ENVELOPE_PATH,
+    ["POST"],
+    tus_create,
+    auth=browser_or_bearer,
+    response={201: None},
+    summary="tus creation: start a resumable upload (Upload-Length, Upload-Metadata sha256)",
+)
+router.add_api_operation(
+    ENVELOPE_PATH,
+    ["OPTIONS"],
+    tus_options,
+    response={204: None},
+    summary="tus: the server's capabilities (versions, extensions, size limit, checksums)",
+)
 
 
 @router.get(

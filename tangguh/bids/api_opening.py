@@ -1,5 +1,7 @@
 """Quorum opening over the API: ``POST /tenders/{code}/opening/shares`` (a Pokja member releases
-their share), ``GET /tenders/{code}/opening`` (the opening list) and
+their share; in a two-file tender price shares only after the technical results),
+``GET /tenders/{code}/opening`` (the opening list, price envelopes of bids that failed the
+technical evaluation listed as not opened, ``opening.failed_technical``) and
 ``GET /tenders/{code}/opening/envelopes/{id}/package`` (an opened package, Pokja only, as a
 sandboxed attachment, every read audited)."""
 
@@ -9,7 +11,7 @@ from typing import Any
 
 from ninja import Router, Schema, Status
 
-from tangguh.accounts.api import bearer
+from tangguh.accounts.api import bearer, browser_or_bearer
 from tangguh.accounts.services.tokens import token_authenticate
 from tangguh.bids.models import OpenedEnvelope, Opening, SealingKey
 from tangguh.bids.selectors import closing_statement_get, current_envelopes
@@ -21,6 +23,7 @@ from tangguh.bids.services.opening import (
     statement_sha256,
 )
 from tangguh.bids.services.receipts import rfc3339
+from tangguh.evaluation.selectors import technical_results_complete
 from tangguh.participation.http import blob_attachment
 
 router = Router(tags=["opening"])
@@ -95,7 +98,7 @@ def _opening_out(opening: Opening, *, pokja: bool) -> dict:
 
 @router.post(
     "/{code}/opening/shares",
-    auth=bearer,
+    auth=browser_or_bearer,  # the Buka penawaran page releases with the member's session
     response={200: dict, 201: dict},
     summary="A Pokja member releases their key share (after the deadline); k shares open bids",
 )
@@ -145,17 +148,19 @@ def opening_list(request, code: str):
     for key in keys:
         opening = openings.get(key.pk)
         if opening is None:
-            out["openings"].append(
-                {
-                    "envelope": key.envelope,
-                    "lot": key.lot,
-                    "k": key.k,
-                    "n": key.n,
-                    "released": 0,
-                    "opened_at": None,
-                    "envelopes": [],
-                }
-            )
+            entry = {
+                "envelope": key.envelope,
+                "lot": key.lot,
+                "k": key.k,
+                "n": key.n,
+                "released": 0,
+                "opened_at": None,
+                "envelopes": [],
+            }
+            if key.envelope == "price":
+                # price shares are taken once every technical bid has its result
+                entry["technical_results_complete"] = technical_results_complete(tender)
+            out["openings"].append(entry)
         else:
             out["openings"].append(_opening_out(opening, pokja=pokja))
     if pokja and statement is None:

@@ -127,9 +127,10 @@ class ClosingStatement(models.Model):
 
 
 class Opening(models.Model):
-    """The quorum opening of one sealing key's envelopes (``offer``, or ``technical`` of a
-    two-file tender), bound to the tender's closing statement. ``opened_at`` is set once *k*
-    members have released their shares and every listed envelope was tried."""
+    """The quorum opening of one sealing key's envelopes (``offer``, or the ``technical`` then
+    the ``price`` envelopes of a two-file tender), bound to the tender's closing statement.
+    ``opened_at`` is set once *k* members have released their shares and every listed envelope
+    was tried."""
 
     tender = models.ForeignKey("tenders.Tender", on_delete=models.PROTECT, related_name="openings")
     sealing_key = models.OneToOneField(SealingKey, on_delete=models.PROTECT, related_name="opening")

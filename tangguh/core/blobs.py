@@ -7,6 +7,7 @@ survive a crash, and a crash before never leaves a half file under a real name.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -37,6 +38,11 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def fsync_directory(path: Path) -> None:
+    """Make a rename or unlink in ``path`` durable (other on-disk state uses it too)."""
+    _fsync_dir(path)
 
 
 class BlobStore:
@@ -80,6 +86,34 @@ class BlobStore:
             tmp.unlink(missing_ok=True)
             raise
         return Blob(sha256=digest.hexdigest(), size=size, head=head)
+
+    def adopt(self, source: Path, *, sha256: str) -> Path:
+        """Take a finished, fsynced file whose SHA-256 the caller has just computed (a
+        resumable upload's partial file) by rename, so its bytes are not copied a second time.
+
+        The caller must hold the file still (no writer) between hashing and adopting. If the
+        hash is already stored the source is removed. Across file systems a rename is
+        impossible; then the bytes are streamed into the store once more (and re-hashed), and
+        a different hash raises ``ValueError``.
+        """
+        final = self.path(sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            source.unlink()
+            return final
+        try:
+            os.replace(source, final)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            with open(source, "rb") as handle:
+                blob = self.put_file(handle, max_size=os.fstat(handle.fileno()).st_size)
+            source.unlink()
+            if blob.sha256 != sha256:
+                raise ValueError("the adopted file's SHA-256 is not the declared one") from exc
+            return final
+        _fsync_dir(final.parent)
+        return final
 
     def put_file(self, handle: BinaryIO, *, max_size: int) -> Blob:
         return self.put(iter(lambda: handle.read(CHUNK), b""), max_size=max_size)

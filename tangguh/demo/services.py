@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pyotp
-import pyrage
 from django.conf import settings
 from django.db import transaction
 
@@ -27,6 +26,8 @@ from tangguh.clock import FrozenClock
 from tangguh.demo import data
 from tangguh.demo.tenders import load_tenders
 from tangguh.domain.roles import Role, requires_two_factor
+from tangguh.domain.sealing.kit import armor, new_key_kit
+from tangguh.domain.sealing.passphrase import new_passphrase
 from tangguh.organizations.models import Agency, Committee, ProcurementUnit, WorkUnit
 from tangguh.organizations.services import (
     agency_create_unchecked,
@@ -59,13 +60,23 @@ def _enrol_totp(user: User) -> str:
     return secret
 
 
-def _enrol_member_key(user: User) -> str:
-    """A personal age key for a demo Pokja member. A real member makes it in the browser or
-    with age-keygen and the node never sees the identity; the demo prints it so a tester can
-    open key shares (sandbox only)."""
-    identity = pyrage.x25519.Identity.generate()
-    member_key_enrol(actor=user, recipient=str(identity.to_public()))
-    return str(identity)
+def _kits_dir() -> Path:
+    return settings.TANGGUH_DATA_DIR / "demo-kits"
+
+
+def _enrol_member_key(user: User) -> tuple[str, Path, str]:
+    """A personal key for a demo Pokja member, as ``tangguh keys enrol`` makes it: a key kit
+    (the identity sealed with age scrypt at work factor 2^18) under the data directory and its
+    generated passphrase. A real member makes the kit in the browser or with the CLI and the
+    node never sees either; the demo prints both so a tester can check and release key shares
+    (sandbox only). Returns (identity, kit path, passphrase); the identity stays in memory for
+    the demo's own key checks."""
+    passphrase = new_passphrase()
+    kit = new_key_kit(passphrase, created=clock.now().isoformat(timespec="seconds"))
+    path = _kits_dir() / f"{user.username}.age"
+    _write_private(path, armor(kit.sealed))
+    member_key_enrol(actor=user, recipient=kit.recipient)
+    return kit.identity, path, passphrase
 
 
 def _person(username: str, name: str, role: Role, grants: list[tuple[Role, str]]) -> tuple:
@@ -83,8 +94,9 @@ def _person(username: str, name: str, role: Role, grants: list[tuple[Role, str]]
     return user, entry
 
 
-def _load() -> list[dict]:
+def _load() -> tuple[list[dict], dict[str, str]]:
     logins: list[dict] = []
+    identities: dict[str, str] = {}
     node_ensure(actor=ACTOR, name=data.NODE_NAME)
     agency = agency_create_unchecked(actor=ACTOR, name=data.AGENCY[0], code=data.AGENCY[1])
     units = {
@@ -111,10 +123,13 @@ def _load() -> list[dict]:
             members=[user for user, _ in people],
         )
         for user, entry in people:
+            identity, kit, passphrase = _enrol_member_key(user)
+            identities[user.username] = identity
             entry.update(
                 committee=committee_name,
                 totp_secret=_enrol_totp(user),
-                key_identity=_enrol_member_key(user),
+                key_kit=str(kit),
+                key_passphrase=passphrase,
             )
             logins.append(entry)
     verifier = User.objects.get(username="verifikator")
@@ -153,19 +168,24 @@ def _load() -> list[dict]:
                 "totp_secret": None,
             }
         )
-    return logins
+    return logins, identities
 
 
-def _write_logins(logins: list[dict]) -> None:
-    path = _logins_path()
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` (owner-only), replacing it whole: a reload after a crash
+    rewrites what the rolled-back run left."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
     with os.fdopen(fd, "w") as handle:
-        json.dump(logins, handle, indent=1, ensure_ascii=False)
+        handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+def _write_logins(logins: list[dict]) -> None:
+    _write_private(_logins_path(), json.dumps(logins, indent=1, ensure_ascii=False))
 
 
 # The demo's history starts this many days ago: organizations and vendors first, then each
@@ -192,10 +212,11 @@ def demo_ensure() -> tuple[bool, list[dict]]:
     now = clock.now().replace(second=0, microsecond=0)
     start = now - timedelta(days=HISTORY_DAYS)
     with transaction.atomic(), clock.use_clock(FrozenClock(start)) as frozen:
-        logins = _load()
+        logins, identities = _load()
         load_tenders(
             frozen=frozen,
             now=now,
+            member_identities=identities,
             procurement_unit=ProcurementUnit.objects.get(name=data.PROCUREMENT_UNIT),
             committees=list(Committee.objects.order_by("name")),
             units={u.code: u for u in WorkUnit.objects.all()},

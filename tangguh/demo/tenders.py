@@ -5,13 +5,18 @@ from real schedules."""
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import pyrage
 from django.db import transaction
 
 from tangguh.accounts.models import User
+from tangguh.bids.models import KeyShare
+from tangguh.bids.services.keys import key_share_check, tender_keys_deal
 from tangguh.clock import FrozenClock
 from tangguh.core.errors import InvalidInput
 from tangguh.organizations.models import Committee, ProcurementUnit, WorkUnit
@@ -177,8 +182,11 @@ def load_tenders(
     procurement_unit: ProcurementUnit,
     committees: list[Committee],
     units: dict[str, WorkUnit],
+    member_identities: dict[str, str],
 ) -> None:
-    """Replay each tender's history in time order on ``frozen``, ending at ``now``."""
+    """Replay each tender's history in time order on ``frozen``, ending at ``now``.
+    ``member_identities`` (username → age identity) open the members' key shares for the key
+    checks each tender needs before its announcement."""
     head = User.objects.get(username="kepala.ukpbj")
     steps: list[tuple[datetime, int, str, DemoTender]] = []
     for index, demo in enumerate(TENDERS):
@@ -194,13 +202,14 @@ def load_tenders(
         if demo.clarify:
             announced = now - timedelta(days=demo.announced_days_ago)
             steps.append((announced + timedelta(hours=1), index, "register", demo))
-            steps.append((announced + timedelta(days=2, hours=1), index, "ask", demo))
-            steps.append((announced + timedelta(days=2, hours=3), index, "answer", demo))
-            steps.append((announced + timedelta(days=2, hours=5), index, "addendum", demo))
+            # "ask", "answer" and "addendum" follow the clarification stage the announcement's
+            # schedule sets (it moves with weekends and holidays), so they are added then.
         if demo.cancel_reason:
             steps.append((now - timedelta(days=demo.announced_days_ago - 3), index, "cancel", demo))
     packages: dict[int, int] = {}
-    for moment, index, step, demo in sorted(steps, key=lambda s: (s[0], s[1])):
+    heapq.heapify(steps)  # (moment, index, …): the clock only ever moves forward
+    while steps:
+        moment, index, step, demo = heapq.heappop(steps)
         frozen.set(moment)
         ppk = User.objects.get(username=demo.ppk)
         member = User.objects.filter(
@@ -247,12 +256,38 @@ def load_tenders(
         elif step == "announce":
             tender = Tender.objects.get(package_id=packages[index])
             tender_propose_schedule(actor=member, tender_id=tender.pk)
+            keys_deal_and_check(tender=tender, member=member, identities=member_identities)
             tender_announce(actor=member, tender_id=tender.pk)
+            if demo.clarify:
+                start = tender.stages.get(kind="clarification").start
+                for hours, later in ((1, "ask"), (3, "answer"), (5, "addendum")):
+                    at = max(start + timedelta(hours=hours), moment)
+                    if at <= now:
+                        heapq.heappush(steps, (at, index, later, demo))
         elif step in {"register", "ask", "answer", "addendum"}:
             clarify(step, tender=Tender.objects.get(package_id=packages[index]), member=member)
         elif step == "cancel":
             tender = Tender.objects.get(package_id=packages[index])
             tender_cancel(actor=member, tender_id=tender.pk, reason=demo.cancel_reason)
+
+
+def keys_deal_and_check(*, tender: Tender, member: User, identities: dict[str, str]) -> None:
+    """The Pokja deals the tender's sealing keys; then each member opens their shares with
+    their identity (as their browser or ``tangguh keys check`` does) and the node records each
+    check: the real path a tender takes to its announcement."""
+    tender_keys_deal(actor=member, tender_id=tender.pk)
+    for share in KeyShare.objects.filter(
+        sealing_key__tender=tender, holder__isnull=False
+    ).select_related("sealing_key", "holder"):
+        identity = pyrage.x25519.Identity.from_str(identities[share.holder.username])
+        plain = pyrage.decrypt(bytes(share.sealed_share), [identity])
+        key_share_check(
+            actor=share.holder,
+            tender=tender,
+            envelope=share.sealing_key.envelope,
+            lot=share.sealing_key.lot,
+            commitment=hashlib.sha256(plain).hexdigest(),
+        )
 
 
 def _requirements(category: str) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Agencies, work units and committees over the API."""
+"""Agencies, work units, committees and a UKPBJ's offline recovery recipient over the API."""
 
 from __future__ import annotations
 
@@ -6,8 +6,15 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from tangguh.accounts.api import Strict, bearer
-from tangguh.organizations.models import Agency, WorkUnit
-from tangguh.organizations.services import agency_create, committee_form, work_unit_create
+from tangguh.core.errors import NotFound
+from tangguh.domain.sealing.fingerprint import recipient_fingerprint
+from tangguh.organizations.models import Agency, ProcurementUnit, WorkUnit
+from tangguh.organizations.services import (
+    agency_create,
+    committee_form,
+    procurement_unit_recovery_set,
+    work_unit_create,
+)
 
 router = Router(tags=["organizations"])
 
@@ -66,3 +73,48 @@ def create_committee(request, payload: CommitteeIn):
         member_usernames=payload.members,
     )
     return Status(201, committee)
+
+
+class RecoveryIn(Strict):
+    recipient: str | None = Field(default=None, max_length=100)
+
+
+def _recovery_out(unit: ProcurementUnit) -> dict:
+    recipient = unit.recovery_recipient or None
+    return {
+        "procurement_unit_id": unit.pk,
+        "name": unit.name,
+        "recipient": recipient,
+        "fingerprint": recipient_fingerprint(recipient) if recipient else None,
+        "set_at": unit.recovery_recipient_set_at,
+    }
+
+
+@router.get(
+    "/procurement-units/{unit_id}/recovery-recipient",
+    response={200: dict},
+    summary="The UKPBJ's offline recovery recipient (public: a public key and its fingerprint)",
+)
+def recovery_recipient(request, unit_id: int):
+    unit = ProcurementUnit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFound(
+            "procurement_unit.not_found",
+            "UKPBJ tidak ditemukan.",
+            "Procurement unit not found.",
+            field="unit_id",
+        )
+    return _recovery_out(unit)
+
+
+@router.put(
+    "/procurement-units/{unit_id}/recovery-recipient",
+    auth=bearer,
+    response={200: dict},
+    summary="The UKPBJ head sets (or clears, with null) the offline recovery recipient",
+)
+def set_recovery_recipient(request, unit_id: int, payload: RecoveryIn):
+    unit = procurement_unit_recovery_set(
+        actor=request.auth, procurement_unit_id=unit_id, recipient=payload.recipient
+    )
+    return _recovery_out(unit)

@@ -55,6 +55,11 @@ class ProcurementUnit(models.Model):
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="procurement_units")
     name = models.CharField(max_length=200)
+    # Optional offline age recipient (e.g. a key kept in the UKPBJ head's safe). When set, every
+    # sealing key dealt for this unit's Pokja gets one extra share sealed to it, so that bids
+    # still open if more members are lost than the threshold allows (docs/sealing.md).
+    recovery_recipient = models.CharField(max_length=100, blank=True)
+    recovery_recipient_set_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

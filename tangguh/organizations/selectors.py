@@ -50,3 +50,9 @@ def scope_label(scope: str) -> str:
         if company is not None:
             return company.name
     return scope
+
+
+def recovery_recipient_for_committee(committee_id: int) -> str | None:
+    """The offline recovery recipient of the UKPBJ a Pokja belongs to, or None."""
+    unit = ProcurementUnit.objects.filter(committees__pk=committee_id).first()
+    return (unit.recovery_recipient or None) if unit else None

@@ -12,6 +12,8 @@ from tangguh.accounts.services.permissions import permission_require
 from tangguh.audit.services import audit_append
 from tangguh.core.errors import Conflict, InvalidInput, NotFound
 from tangguh.domain.roles import Permission, Role
+from tangguh.domain.sealing.fingerprint import recipient_fingerprint
+from tangguh.domain.sealing.keys import KeyFormatError, parse_recipient
 from tangguh.organizations.models import Agency, Committee, Node, ProcurementUnit, WorkUnit
 
 
@@ -235,3 +237,55 @@ def committee_form(
             field="members",
         )
     return committee_form_unchecked(actor=actor, procurement_unit=unit, name=name, members=members)
+
+
+def procurement_unit_recovery_set(
+    *, actor: User, procurement_unit_id: int, recipient: str | None
+) -> ProcurementUnit:
+    """The UKPBJ head registers (or, with an empty ``recipient``, removes) the unit's offline
+    recovery age recipient. Only keys dealt afterwards get a recovery share.
+
+    Only the head of that UKPBJ may, not a node administrator: the operator must never be able
+    to point a share of every future tender at a key of their own (docs/decisions/0502)."""
+    permission_require(
+        user=actor,
+        permission=Permission.FORM_COMMITTEE,
+        scope=f"procurement_unit:{procurement_unit_id}",
+        action="procurement_unit.recovery_set",
+    )
+    text = (recipient or "").strip()
+    if text:
+        try:
+            parse_recipient(text)
+        except KeyFormatError as exc:
+            raise InvalidInput(
+                "procurement_unit.recovery_recipient_invalid",
+                "Kunci pemulihan harus berupa penerima age X25519 (age1…).",
+                "The recovery key must be an age X25519 recipient (age1…).",
+                field="recipient",
+            ) from exc
+    with transaction.atomic():
+        unit = ProcurementUnit.objects.select_for_update().filter(pk=procurement_unit_id).first()
+        if unit is None:
+            raise NotFound(
+                "procurement_unit.not_found",
+                "UKPBJ tidak ditemukan.",
+                "Procurement unit not found.",
+                field="procurement_unit_id",
+            )
+        previous = unit.recovery_recipient
+        unit.recovery_recipient = text
+        unit.recovery_recipient_set_at = clock.now() if text else None
+        unit.save(update_fields=["recovery_recipient", "recovery_recipient_set_at"])
+        audit_append(
+            actor=actor,
+            action="procurement_unit.recovery_recipient_set",
+            object_type="procurement_unit",
+            object_id=unit.pk,
+            payload={
+                "recipient": text or None,
+                "fingerprint": recipient_fingerprint(text) if text else None,
+                "previous_fingerprint": recipient_fingerprint(previous) if previous else None,
+            },
+        )
+    return unit

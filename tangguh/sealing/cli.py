@@ -1,4 +1,5 @@
-"""Command-line wiring for sealing: ``seal`` and ``keys deal|combine``.
+"""Command-line wiring for sealing: ``seal`` and ``keys deal|combine|upload``, and a
+committee member's ``keys enrol|check|release`` (``cli_members``).
 
 The same argument definitions and handlers serve two entry points:
 
@@ -11,6 +12,7 @@ The same argument definitions and handlers serve two entry points:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tarfile
 import tempfile
@@ -18,6 +20,19 @@ from pathlib import Path
 from typing import TextIO
 
 from tangguh.domain.sealing.keys import ENVELOPES, KeyContext, KeyFormatError
+from tangguh.sealing.cli_members import (
+    MEMBER_ACTIONS,
+    add_member_subcommands,
+    run_member_action,
+)
+from tangguh.sealing.dealing import (
+    describe_upload,
+    parse_member,
+    read_upload_document,
+    upload,
+    upload_document,
+    write_upload_document,
+)
 from tangguh.sealing.files import (
     SealingFailure,
     combine_share_files,
@@ -27,7 +42,7 @@ from tangguh.sealing.files import (
     write_identity,
 )
 
-KEYS_ACTIONS = ("deal", "combine")
+KEYS_ACTIONS = ("deal", "combine", "upload", *MEMBER_ACTIONS)
 
 
 def add_seal_arguments(parser: argparse.ArgumentParser) -> None:
@@ -88,9 +103,28 @@ def add_keys_subcommands(subparsers) -> None:
     deal = subparsers.add_parser("deal", help="deal a sealing key's shares off the node")
     deal.add_argument("--tender", required=True, help="the tender's public code")
     deal.add_argument("--lot", type=int, default=1)
-    deal.add_argument("--envelope", required=True, choices=ENVELOPES)
-    deal.add_argument("--members", type=int, required=True, help="n: one share per member")
+    deal.add_argument(
+        "--envelope",
+        required=True,
+        action="append",
+        choices=ENVELOPES,
+        help="offer; or technical and price (give --envelope twice) for a two-file tender",
+    )
+    deal.add_argument("--members", type=int, help="n: one share per member (a check)")
     deal.add_argument("--threshold", type=int, help="k (default: a majority, at least 2)")
+    deal.add_argument(
+        "--member",
+        action="append",
+        default=[],
+        dest="members_named",
+        metavar="USERNAME=age1…",
+        help="a member's node username and personal recipient, once per member, in share "
+        "order; also writes sealing-keys.json for 'keys upload'",
+    )
+    deal.add_argument(
+        "--recovery-recipient",
+        help="the UKPBJ's offline recovery recipient: one more share, sealed to it",
+    )
     deal.add_argument(
         "--member-recipient",
         action="append",
@@ -113,6 +147,19 @@ def add_keys_subcommands(subparsers) -> None:
     )
     combine.add_argument("--out", required=True, dest="out", help="identity file, or - for stdout")
 
+    upload = subparsers.add_parser(
+        "upload", help="send a dealing's sealing-keys.json to the node (draft tender)"
+    )
+    upload.add_argument("tender", help="the tender's public code")
+    upload.add_argument("directory", type=Path, help="the 'keys deal --out' directory")
+    upload.add_argument("--node", required=True, help="the node's base URL, https://…")
+    upload.add_argument(
+        "--token",
+        default=os.environ.get("TANGGUH_TOKEN", ""),
+        help="an API bearer token of a Pokja member (default: $TANGGUH_TOKEN)",
+    )
+    add_member_subcommands(subparsers)
+
 
 def run_keys(options: dict, stdout: TextIO) -> None:
     """Run ``keys deal`` or ``keys combine`` from parsed ``options``."""
@@ -120,34 +167,69 @@ def run_keys(options: dict, stdout: TextIO) -> None:
         _run_deal(options, stdout)
     elif options["action"] == "combine":
         _run_combine(options, stdout)
+    elif options["action"] == "upload":
+        _run_upload(options, stdout)
+    elif options["action"] in MEMBER_ACTIONS:
+        run_member_action(options, stdout)
     else:
         raise SealingFailure("cli.unknown", f"unknown keys action {options['action']!r}")
 
 
 def _run_deal(options: dict, stdout: TextIO) -> None:
-    members = options["member_recipients"]
-    if len(members) != options["members"]:
+    named = [parse_member(text) for text in options["members_named"]]
+    if named and options["member_recipients"]:
+        raise SealingFailure("cli.members", "give --member or --member-recipient, not both")
+    members = [recipient for _, recipient in named] or options["member_recipients"]
+    if options["members"] is not None and len(members) != options["members"]:
         raise SealingFailure(
-            "cli.members",
-            f"--members {options['members']} but {len(members)} --member-recipient given",
+            "cli.members", f"--members {options['members']} but {len(members)} members given"
         )
+    names = list(dict.fromkeys(options["envelope"]))
     try:
-        context = KeyContext(
-            tender=options["tender"], lot=options["lot"], envelope=options["envelope"]
-        )
+        contexts = [
+            KeyContext(tender=options["tender"], lot=options["lot"], envelope=name)
+            for name in names
+        ]
     except KeyFormatError as exc:
         raise SealingFailure(exc.code, str(exc)) from exc
-    dealt = deal_keys(
-        context=context,
-        member_recipients=members,
-        threshold=options["threshold"],
-        directory=options["out"],
+    out = Path(options["out"])
+    dealt = []
+    for context in contexts:
+        # one envelope: its files in --out; several: one directory per envelope
+        directory = out if len(contexts) == 1 else out / context.envelope
+        key = deal_keys(
+            context=context,
+            member_recipients=members,
+            threshold=options["threshold"],
+            directory=directory,
+            recovery_recipient=options.get("recovery_recipient"),
+        )
+        dealt.append((context.envelope, context.lot, key))
+        recovery = (
+            f" (+ recovery share {key.recovery_index})" if key.recovery_index is not None else ""
+        )
+        stdout.write(
+            f"dealt {context.label()}: {key.k} of {key.n}{recovery}\n"
+            f"recipient {key.recipient}\n"
+            f"fingerprint {key.fingerprint}\n" + "".join(f"wrote {path}\n" for path in key.files)
+        )
+    if named:
+        document = upload_document(
+            tender=options["tender"], dealt=dealt, holders=[name for name, _ in named]
+        )
+        path = write_upload_document(out, document)
+        stdout.write(
+            f"wrote {path}\n"
+            f"next: tangguh keys upload {options['tender']} {out} --node https://… --token …\n"
+        )
+
+
+def _run_upload(options: dict, stdout: TextIO) -> None:
+    document = read_upload_document(options["directory"], options["tender"])
+    answer = upload(
+        node=options["node"], tender=options["tender"], document=document, token=options["token"]
     )
-    stdout.write(
-        f"dealt {context.label()}: {dealt.k} of {dealt.n}\n"
-        f"recipient {dealt.recipient}\n"
-        f"fingerprint {dealt.fingerprint}\n" + "".join(f"wrote {path}\n" for path in dealt.files)
-    )
+    stdout.write(describe_upload(answer))
 
 
 def _run_combine(options: dict, stdout: TextIO) -> None:

@@ -34,6 +34,7 @@ from tangguh.domain.sealing.shares import (
     ShareError,
     combine_shares,
     commitments_document,
+    default_threshold,
     failing_subsets,
     parse_commitments,
     parse_share,
@@ -66,6 +67,7 @@ class DealtKey:
     k: int
     n: int
     files: tuple[Path, ...]
+    recovery_index: int | None = None  # the share sealed to the recovery recipient, if any
 
 
 def _recipient(text: str) -> pyrage.x25519.Recipient:
@@ -138,16 +140,32 @@ def deal_keys(
     member_recipients: Sequence[str],
     threshold: int | None,
     directory: Path,
+    recovery_recipient: str | None = None,
 ) -> DealtKey:
     """Deal a fresh sealing key for ``context`` off the node: write ``recipient.txt``, one
     ``share-<i>.json.age`` per member (sealed to that member's recipient, in order) and
-    ``commitments.json`` into ``directory``. The seed is never written or returned."""
+    ``commitments.json`` into ``directory``. The seed is never written or returned.
+
+    With ``recovery_recipient`` one more share, the last, is sealed to it (the UKPBJ's
+    offline recovery key); *k* stays the members' threshold and may not exceed the members."""
     members = [m.strip() for m in member_recipients]
     age_members = [_recipient(m) for m in members]
     if len(set(members)) != len(members):
         raise SealingFailure("key.duplicate_member", "a member recipient is given twice")
+    recovery = (recovery_recipient or "").strip() or None
+    if recovery is not None:
+        age_members.append(_recipient(recovery))
+        if recovery in members:
+            raise SealingFailure(
+                "key.recovery_is_member", "the recovery recipient is also a member's recipient"
+            )
+    k = default_threshold(len(members)) if threshold is None else threshold
+    if recovery is not None and type(k) is int and k > len(members):
+        raise SealingFailure(
+            "share.bad_threshold", f"k must be at most the {len(members)} members, not {k}"
+        )
     try:
-        dealing = split_seed(new_seed(), context, members=len(members), threshold=threshold)
+        dealing = split_seed(new_seed(), context, members=len(age_members), threshold=k)
     except ShareError as exc:
         raise SealingFailure(exc.code, str(exc)) from exc
     bad = failing_subsets(dealing.shares)
@@ -165,7 +183,10 @@ def deal_keys(
     for share in dealing.shares:
         sealed = pyrage.encrypt(share.canonical_json(), [age_members[share.index - 1]])
         _write_new(directory / f"share-{share.index}.json.age", sealed)
-    document = commitments_document(dealing, members=members)
+    document = commitments_document(dealing, members=[*members, *([recovery] if recovery else [])])
+    if recovery is not None:  # marked as what it is, not as a member's
+        last = document["shares"][-1]
+        last["recovery"] = last.pop("member")
     _write_new(
         directory / "commitments.json",
         (json.dumps(document, indent=2, sort_keys=True) + "\n").encode(),
@@ -177,6 +198,7 @@ def deal_keys(
         k=dealing.k,
         n=dealing.n,
         files=tuple(directory / name for name in names),
+        recovery_index=dealing.n if recovery else None,
     )
 
 

@@ -90,6 +90,41 @@ def enrol_member_key(user: User) -> str:
     return str(identity)
 
 
+def sealing_keys_check_all(tender) -> None:
+    """Every member's key check of ``tender``, as their browser or CLI makes it: open the
+    sealed share with the member's identity (``MEMBER_IDENTITIES``), hash it, and record the
+    check through the real service, which compares the hash with the share's commitment."""
+    import hashlib
+
+    import pyrage
+
+    from tangguh.bids.models import KeyShare
+    from tangguh.bids.services.keys import key_share_check
+
+    shares = KeyShare.objects.filter(sealing_key__tender=tender, holder__isnull=False)
+    for share in shares.select_related("sealing_key", "holder"):
+        identity = pyrage.x25519.Identity.from_str(MEMBER_IDENTITIES[share.holder_id])
+        plain = pyrage.decrypt(bytes(share.sealed_share), [identity])
+        key_share_check(
+            actor=share.holder,
+            tender=tender,
+            envelope=share.sealing_key.envelope,
+            lot=share.sealing_key.lot,
+            commitment=hashlib.sha256(plain).hexdigest(),
+        )
+
+
+def sealing_keys_deal_and_check(tender, *, actor: User | None = None) -> list:
+    """Deal ``tender``'s sealing keys as its Pokja does (a draft) and record every member's
+    key check: what a tender needs before ``tender_announce``."""
+    from tangguh.bids.services.keys import committee_members, tender_keys_deal
+
+    actor = actor or committee_members(tender)[0]
+    keys = tender_keys_deal(actor=actor, tender_id=tender.pk)
+    sealing_keys_check_all(tender)
+    return keys
+
+
 def make_committee(
     unit: ProcurementUnit | None = None, size: int = 3, *, member_keys: bool = True
 ) -> Committee:

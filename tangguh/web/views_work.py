@@ -12,6 +12,11 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from tangguh.accounts.selectors import user_grants
+from tangguh.bids.services.keys import (
+    sealing_keys_readiness,
+    tender_keys_deal,
+    tender_keys_redeal,
+)
 from tangguh.clarification.selectors import tender_questions
 from tangguh.clarification.services.addenda import addendum_issue
 from tangguh.clarification.services.minutes import minutes_publish
@@ -204,6 +209,7 @@ def pokja_tender(request, package_id: int):
             "tender": tender,
             "t": tender_public_data(tender) if tender else None,
             "questions": tender_questions(tender) if tender and tender.announced_at else [],
+            "keys": sealing_keys_readiness(tender) if tender and not tender.announced_at else None,
             "methods": [(m.value, m.label_id) for m in Method],
             "evaluations": EvaluationMethod.choices,
         },
@@ -256,6 +262,22 @@ def pokja_tender_action(request, package_id: int, action: str):
                     handle=upload,
                 )
                 messages.success(request, "Dokumen diunggah / document uploaded.")
+        elif action == "keys_deal":
+            tender_keys_deal(actor=request.user, tender_id=tender.pk)
+            messages.success(
+                request,
+                "Kunci sampul dibagikan; setiap anggota kini memeriksa bagian kuncinya / "
+                "sealing keys dealt; each member now checks their share.",
+            )
+        elif action == "keys_redeal":
+            tender_keys_redeal(
+                actor=request.user, tender_id=tender.pk, reason=post.get("reason", "")
+            )
+            messages.success(
+                request,
+                "Kunci sampul dibagikan ulang; pemeriksaan dimulai lagi / "
+                "sealing keys dealt again; the checks start over.",
+            )
         elif action == "announce":
             tender_announce(actor=request.user, tender_id=tender.pk)
             messages.success(request, f"Tender {tender.code} diumumkan / announced.")

@@ -17,7 +17,9 @@ from tangguh.bids.selectors import closing_statement_get, current_envelopes, nod
 from tangguh.bids.services import errors
 from tangguh.bids.services.receipts import CLOSING_TYPE, rfc3339
 from tangguh.bids.services.upload import bid_window, lock_tender
+from tangguh.core.errors import Conflict
 from tangguh.core.signing import sign_payload
+from tangguh.outages.selectors import gap_detection_done
 from tangguh.tenders.models import Tender
 
 
@@ -34,6 +36,16 @@ def closing_statement_sign(tender: Tender) -> ClosingStatement:
     _, deadline = bid_window(tender)
     if deadline is None or clock.now() < deadline:
         raise errors.deadline_not_passed()
+    if not gap_detection_done():
+        # A silence the heartbeat has not examined yet may extend this deadline: signing now
+        # would close the window an outage is about to reopen.
+        raise Conflict(
+            "bid.gap_detection_pending",
+            "Node baru berjalan kembali; pernyataan penutupan menunggu deteksi gangguan "
+            "(heartbeat). Coba lagi dalam satu menit.",
+            "The node has just restarted; the closing statement waits until outage detection "
+            "(the heartbeat) has run. Try again in a minute.",
+        )
     if tender.cancelled_at is not None and tender.cancelled_at < deadline:
         raise errors.tender_cancelled(tender.code)
     try:

@@ -14,6 +14,12 @@ unreferenced blobs); the results, the erasure of the shares and the minutes are 
 second transaction under the tender lock, which a concurrent finisher finds already done. If
 the node stops between the two, the shares stay stored until any released member sends theirs
 again, which runs the opening.
+
+Two-file tenders (*dua file*): the ``technical`` key opens as above. The ``price`` key takes
+shares only once the Pokja has recorded a technical result for every opened technical bid
+(``tangguh.evaluation``); creating the price opening freezes those results. At *k* price shares
+only the price envelopes of bids that passed are decrypted; the others are recorded as not
+opened (``opening.failed_technical``) and never decrypted (Perlem LKPP 12/2021).
 """
 
 from __future__ import annotations
@@ -52,6 +58,11 @@ from tangguh.domain.bid_package import BidPackageInvalid
 from tangguh.domain.roles import Permission, Role
 from tangguh.domain.sealing.shares import KeyShare as PlainShare
 from tangguh.domain.sealing.shares import ShareError, combine_shares, parse_share
+from tangguh.evaluation.selectors import (
+    technical_passed_company_ids,
+    technical_results_complete,
+)
+from tangguh.outages.selectors import gap_detection_done
 from tangguh.sealing.files import SealingFailure
 from tangguh.sealing.package import read_penawaran
 from tangguh.tenders.models import DocumentKind, Tender
@@ -60,6 +71,12 @@ from tangguh.tenders.services.documents import document_record, document_store
 MINUTES_TITLE = "Berita Acara Pembukaan Penawaran"
 PLAIN_MAX_BYTES = 64 * 1024**3  # an opened package; age adds 16 bytes per 64 KiB chunk
 CHUNK = 1024 * 1024
+FAILED_TECHNICAL = "opening.failed_technical"  # a price envelope left sealed
+ENVELOPE_LABELS = {
+    "offer": "offer (penawaran satu file)",
+    "technical": "technical (sampul I: administrasi dan teknis)",
+    "price": "price (sampul II: harga)",
+}
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -116,19 +133,22 @@ def opening_tender(code: str) -> Tender:
     return tender
 
 
-def _require_member(actor: User, tender: Tender, action: str) -> None:
+def require_committee_member(
+    actor: User, tender: Tender, action: str, *, permission: Permission = Permission.OPEN_BIDS
+) -> None:
+    """Refuse (audited) anyone who does not sit on the tender's Pokja."""
     if not is_committee_member(actor, tender):
         permission_require(
             user=actor,
-            permission=Permission.OPEN_BIDS,
+            permission=permission,
             scope=f"committee:{tender.committee_id}",
             action=action,
         )
         if not is_committee_member(actor, tender):  # e.g. a node-wide grant: still not Pokja
             raise PermissionDenied(
                 "opening.not_member",
-                "Hanya anggota Pokja tender ini yang dapat membuka penawaran.",
-                "Only this tender's committee members can open its bids.",
+                "Hanya anggota Pokja tender ini yang dapat melakukan ini.",
+                "Only this tender's committee members can do this.",
             )
 
 
@@ -140,13 +160,21 @@ def _openable_key(tender: Tender, plain: PlainShare) -> SealingKey:
         raise _share_mismatch(
             "bagian kunci ini bukan untuk tender ini.", "this share is not for this tender."
         )
-    if key.envelope == "price":
+    return key
+
+
+def _require_price_ready(tender: Tender) -> None:
+    """A price share is taken only once every opened technical bid has its technical result
+    (two-file tenders; Perlem LKPP 12/2021): checked under the tender lock, together with
+    creating the price opening, which freezes those results."""
+    if not technical_results_complete(tender):
         raise Conflict(
             "opening.price_after_evaluation",
-            "Sampul harga dibuka setelah evaluasi teknis, hanya untuk penawaran yang lulus.",
-            "Price envelopes open after the technical evaluation, only for bids that passed.",
+            "Sampul harga dibuka setelah sampul teknis dibuka dan hasil evaluasi teknis dicatat "
+            "untuk setiap penawaran; bagian kunci harga belum diterima.",
+            "Price envelopes open only after the technical envelopes are open and the technical "
+            "result of every bid is recorded; the price share is refused.",
         )
-    return key
 
 
 # --- releasing a share ----------------------------------------------------------------------
@@ -165,7 +193,17 @@ def share_release(
     *, actor: User, tender: Tender, share: dict | str, closing_statement: str
 ) -> ReleaseResult:
     """A member releases their plain key share (see the module docstring)."""
-    _require_member(actor, tender, "opening.share_release")
+    require_committee_member(actor, tender, "opening.share_release")
+    if not gap_detection_done():
+        # After a restart an unseen outage may still move this tender's deadline (issue 7):
+        # nothing opens until the heartbeat has examined the silence.
+        raise Conflict(
+            "opening.gap_detection_pending",
+            "Node baru berjalan kembali; pembukaan menunggu deteksi gangguan (heartbeat). "
+            "Coba lagi dalam satu menit.",
+            "The node has just restarted; opening waits until outage detection (the heartbeat) "
+            "has run. Try again in a minute.",
+        )
     statement = closing_statement_get(tender)
     _, deadline = bid_window(tender)
     if statement is None or deadline is None or clock.now() < deadline:
@@ -217,6 +255,8 @@ def share_release(
                 "These envelopes are already open.",
             )
         now = clock.now()
+        if opening is None and key.envelope == "price":
+            _require_price_ready(locked)
         if opening is None:
             opening = Opening.objects.create(
                 tender=locked,
@@ -362,7 +402,15 @@ def opening_run(*, opening: Opening, actor: User | str) -> bool:
         )
     identity = pyrage.x25519.Identity.from_str(rebuilt.identity)
     tender = opening.tender
-    outcomes = [_open_one(e, identity, tender) for e in _listed_envelopes(opening)]
+    # A price envelope is decrypted only for a bid that passed the technical evaluation; the
+    # others are listed as not opened and their bytes are never touched.
+    passed = technical_passed_company_ids(tender) if key.envelope == "price" else None
+    outcomes = [
+        _open_one(e, identity, tender)
+        if passed is None or e.company_id in passed
+        else EnvelopeOutcome(e, ok=False, reason=FAILED_TECHNICAL)
+        for e in _listed_envelopes(opening)
+    ]
     del identity, rebuilt
     now = clock.now()
     pdf = render_pdf(
@@ -436,7 +484,7 @@ def minutes_context(opening: Opening, outcomes: list[EnvelopeOutcome], now) -> d
         "sandbox": settings.TANGGUH_ENV == "sandbox",
         "node": node,
         "tender": tender,
-        "envelope": opening.sealing_key.envelope,
+        "envelope": ENVELOPE_LABELS.get(opening.sealing_key.envelope, opening.sealing_key.envelope),
         "fingerprint": opening.sealing_key.fingerprint,
         "statement_sha256": opening.statement_sha256,
         "statement_count": statement.document.get("count"),
@@ -462,7 +510,7 @@ def minutes_context(opening: Opening, outcomes: list[EnvelopeOutcome], now) -> d
                 "size": o.envelope.size,
                 "received_at": rfc3339(o.envelope.received_at),
                 "total_price": o.total_price,
-                "status": "Dapat dibuka" if o.ok else "Tidak dapat dibuka / tidak sah",
+                "status": _minutes_status(o),
                 "reason": " ".join([o.reason, *map(str, o.detail)]).strip(),
             }
             for i, o in enumerate(outcomes, start=1)
@@ -470,12 +518,20 @@ def minutes_context(opening: Opening, outcomes: list[EnvelopeOutcome], now) -> d
     }
 
 
+def _minutes_status(outcome: EnvelopeOutcome) -> str:
+    if outcome.ok:
+        return "Dapat dibuka"
+    if outcome.reason == FAILED_TECHNICAL:
+        return "Tidak dibuka: tidak lulus evaluasi teknis"
+    return "Tidak dapat dibuka / tidak sah"
+
+
 # --- reading the opened packages ------------------------------------------------------------
 
 
 def opened_package_read(*, actor: User, tender: Tender, opened_id: int) -> OpenedEnvelope:
     """An opened package for a Pokja member, the read audited."""
-    _require_member(actor, tender, "opening.package_read")
+    require_committee_member(actor, tender, "opening.package_read")
     opened = (
         OpenedEnvelope.objects.filter(pk=opened_id, opening__tender=tender)
         .select_related("envelope__company")

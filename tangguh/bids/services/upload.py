@@ -10,12 +10,17 @@
 4. One short transaction locks the tender row, checks ``received_at`` against the deadline,
    supersedes the company's previous current envelope, appends the audit event and records the
    envelope with its signed receipt. A repeat of the current envelope returns its receipt.
+
+Resumable (tus) uploads (``resumable.py``) share steps 1, 3 and 4: ``bid_admit`` before a
+byte is stored, ``sealed_file_digest`` to check and hash the finished partial file, and
+``bid_accept`` for the comparison with what was declared and the short transaction.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -116,7 +121,8 @@ def upload_target(*, actor, tender: Tender | None, code: str, name: str, lot: in
     return UploadTarget(tender=tender, company=participation.company, lot=lot, name=name)
 
 
-def _check_window(tender: Tender, moment: datetime) -> None:
+def check_bid_window(tender: Tender, moment: datetime) -> None:
+    """Refuse outside the bid submission stage, by the server's clock."""
     start, deadline = bid_window(tender)
     if deadline is None or moment >= deadline:
         raise errors.deadline_passed()
@@ -152,6 +158,46 @@ def _checked_blocks(stream: BinaryIO, length: int, checker: AgeFileChecker) -> I
         raise _StreamRefused(errors.not_sealed(str(result.reason), result.detail))
 
 
+def sealed_file_digest(handle: BinaryIO, length: int) -> str:
+    """The SHA-256 (hex) of exactly ``length`` bytes of an open file, read in blocks through
+    the age checker; raises the checker's error (or a length mismatch) instead."""
+    digest = hashlib.sha256()
+    try:
+        for block in _checked_blocks(handle, length, AgeFileChecker()):
+            digest.update(block)
+    except _StreamRefused as refused:
+        raise refused.error from None
+    return digest.hexdigest()
+
+
+def bid_admit(*, target: UploadTarget, length: int, field: str = "Content-Length") -> int:
+    """Before a byte is stored: the bid window (server clock) and the size limit (``field``
+    declared the length), which is returned."""
+    check_bid_window(target.tender, clock.now())
+    limit = bid_max_bytes(target.tender)
+    if length > limit:
+        raise errors.too_large(limit, field)
+    return limit
+
+
+def bid_accept(
+    *,
+    actor,
+    target: UploadTarget,
+    sha256: str,
+    size: int,
+    declared_sha256: str,
+    declared_length: int,
+    received_at: datetime,
+) -> UploadResult:
+    """A durable file against what the client declared, then the short transaction."""
+    if size != declared_length:
+        raise errors.length_mismatch(declared_length, size)
+    if sha256 != declared_sha256:
+        raise errors.digest_mismatch(declared_sha256, sha256)
+    return _record(actor=actor, target=target, sha256=sha256, size=size, received_at=received_at)
+
+
 def bid_upload(
     *,
     actor,
@@ -161,12 +207,7 @@ def bid_upload(
     declared_sha256: str,
 ) -> UploadResult:
     """Receive one sealed envelope (see the module docstring)."""
-    tender = target.tender
-    _check_window(tender, clock.now())
-    limit = bid_max_bytes(tender)
-    if content_length > limit:
-        raise errors.too_large(limit)
-
+    limit = bid_admit(target=target, length=content_length)
     checker = AgeFileChecker()
     try:
         blob = node_blobs().put(_checked_blocks(stream, content_length, checker), max_size=limit)
@@ -175,13 +216,14 @@ def bid_upload(
     except BlobTooLarge as exc:
         raise errors.too_large(limit) from exc
     received_at = clock.now()  # the last byte is durable now
-
-    if blob.size != content_length:
-        raise errors.length_mismatch(content_length, blob.size)
-    if blob.sha256 != declared_sha256:
-        raise errors.digest_mismatch(declared_sha256, blob.sha256)
-    return _record(
-        actor=actor, target=target, sha256=blob.sha256, size=blob.size, received_at=received_at
+    return bid_accept(
+        actor=actor,
+        target=target,
+        sha256=blob.sha256,
+        size=blob.size,
+        declared_sha256=declared_sha256,
+        declared_length=content_length,
+        received_at=received_at,
     )
 
 

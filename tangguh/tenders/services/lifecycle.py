@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from tangguh import clock
 from tangguh.accounts.models import User
 from tangguh.audit.services import audit_append
-from tangguh.bids.services.keys import sealing_keys_deal
+from tangguh.bids.services.keys import sealing_keys_require_ready
 from tangguh.core.calendar import node_calendar
 from tangguh.core.errors import Conflict, InvalidInput
 from tangguh.domain.methods import Method, StageKind
@@ -32,7 +32,9 @@ from tangguh.tenders.services.setup import schedule_violations_error
 
 def tender_announce(*, actor: User, tender_id: int) -> Tender:
     """Publish the tender (tayang). Pins the rule set in force now; needs a valid schedule
-    whose bid deadline is still ahead and at least one tender document."""
+    whose bid deadline is still ahead, at least one tender document, and sealing keys dealt
+    to the current Pokja with every member's key check recorded (``tangguh.bids.services.keys``:
+    a tender is never public with keys a member could not open)."""
     tender = tender_for_committee(actor=actor, tender_id=tender_id, action="tender.announce")
     require_draft(tender)
     require_live(tender)
@@ -69,9 +71,14 @@ def tender_announce(*, actor: User, tender_id: int) -> Tender:
     if problems:
         raise schedule_violations_error(problems)
     with transaction.atomic():
-        # The sealing keys are dealt in the same transaction: a tender is never public
-        # without the keys its bids will be sealed to.
-        sealing_keys_deal(actor=actor, tender=tender)
+        # Checked under the tender's lock, so a redeal cannot slip in between the check and
+        # the publication.
+        locked = Tender.objects
+        if connection.features.has_select_for_update:
+            locked = locked.select_for_update()
+        tender = locked.get(pk=tender.pk)
+        require_draft(tender)
+        sealing_keys_require_ready(tender)
         tender.announced_at = now
         tender.ruleset_code = ruleset.code
         tender.save(update_fields=["announced_at", "ruleset_code"])

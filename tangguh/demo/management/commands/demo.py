@@ -62,6 +62,16 @@ class Command(BaseCommand):
                     f"{entry['role']:24} {entry['username']:22} {entry['password']:20} "
                     f"{entry.get('totp_secret') or '-'}"
                 )
+            kits = [e for e in logins if e.get("key_kit")]
+            if kits:
+                self.stdout.write(
+                    "Pokja key kits (sandbox only: a real member's passphrase is never stored):"
+                )
+            for entry in kits:
+                self.stdout.write(
+                    f"  {entry['username']:22} {entry['key_kit']}  passphrase "
+                    f"{entry['key_passphrase']}"
+                )
             for tender in demo_tenders():
                 self.stdout.write(
                     f"tender {tender['code']}  {tender['phase']:18} {tender['title']}"

@@ -1,0 +1,601 @@
+"""Sealed-bid ingest benchmark: envelopes uploaded through the HTTP API of a real node
+(``tangguh serve``, granian WSGI, production settings, on 127.0.0.1) vs the machine's raw
+ingest (a Python loop of read + SHA-256 + write + fsync over the same bytes), same run, same
+concurrency, same disk; and the server's RSS growth while it receives the 1 GiB envelope.
+
+    .venv/bin/python bench/bids_ingest.py --runs 5
+
+Two scenarios: one 1 GiB stream, and 20 concurrent 50 MiB streams (20 vendors, each
+registered, each with a token). Before each measurement the outputs of the previous one are
+deleted, dirty pages are synced, and a few GiB of memory are touched and freed (this VM returns
+freed memory to the host; a cold page costs a host fault, which would make the first writer
+slow). The modes are interleaved, and their order alternates from run to run (raw, api / api,
+raw …). The envelopes are real age files sealed with pyrage to the tender's recipient. Every
+byte stays under --workdir (in /tmp), deleted at the end unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pyrage
+from search_bench import VENV, free_port, node_env, wait_for  # bench/ is sys.path[0]
+
+TIME_BUDGET_S = 30 * 60  # the whole benchmark stops after this, whatever happens
+MIB = 1024 * 1024
+MB = 1_000_000  # figures are in MB/s (10^6 bytes per second)
+BLOCK = 1024 * 1024  # the raw loop reads and writes in the blocks the upload service uses
+CODE = "T2024-BENCH"
+
+# Runs in the node's environment (DJANGO_SETTINGS_MODULE) before the server starts: a tender in
+# its bid window (real clock: the window opened a day ago and closes in a day), its sealing key,
+# and BENCH_VENDORS approved vendors, each registered, each with a bearer token.
+SEED = r"""
+import json, os
+from datetime import timedelta
+from decimal import Decimal
+import django
+django.setup()
+from tangguh import clock
+from tangguh.accounts.services.tokens import token_issue
+from tangguh.bids.models import SealingKey
+from tangguh.domain.methods import StageKind
+from tangguh.domain.roles import Role
+from tangguh.domain.sealing.fingerprint import recipient_fingerprint
+from tangguh.participation.models import Participation
+from tangguh.planning.models import Category, Package
+from tangguh.tenders.models import Tender, TenderStage
+from tangguh.testing import factories
+from tangguh.vendors.services import vendor_approve
+
+now = clock.now()
+recipient = os.environ["BENCH_RECIPIENT"]
+agency = factories.make_agency("Pemkab Bench")
+work_unit = factories.make_work_unit(agency)
+unit = factories.make_procurement_unit(agency)
+committee = factories.make_committee(unit, member_keys=False)
+verifier = factories.make_user("verif.bench", [(Role.VERIFIER, "node")])
+package = Package.objects.create(
+    work_unit=work_unit, fiscal_year=now.year, title="Jalan", category=Category.WORKS,
+    budget=Decimal("3000000000"), owner_estimate=Decimal("2500000000"), location="Mimika",
+    created_by=verifier, created_at=now, procurement_unit=unit, delegated_at=now,
+    committee=committee, assigned_at=now)
+tender = Tender.objects.create(
+    package=package, committee=committee, code=os.environ["BENCH_CODE"], title="Jalan",
+    method="tender_one_file", envelopes=1, evaluation_method="lowest_price",
+    created_at=now, announced_at=now)
+for position, kind in enumerate([StageKind.ANNOUNCEMENT, StageKind.BID_SUBMISSION]):
+    TenderStage.objects.create(tender=tender, kind=kind, position=position,
+                               start=now - timedelta(days=1), end=now + timedelta(days=1))
+SealingKey.objects.create(tender=tender, envelope="offer", recipient=recipient,
+                          fingerprint=recipient_fingerprint(recipient), k=2, n=3, dealt_at=now)
+tokens = []
+for i in range(int(os.environ["BENCH_VENDORS"])):
+    username = f"vendor.bench{i}"
+    company, vendor = factories.make_vendor(username)
+    vendor_approve(actor=verifier, company_id=company.pk)
+    Participation.objects.create(tender=tender, company=company, registered_by=vendor,
+                                 registered_at=now, pact_accepted_at=now, pact_version="1",
+                                 pact_sha256="0" * 64)
+    raw, _ = token_issue(username=username, password=factories.PASSWORD, otp=None,
+                         address="127.0.0.1", label="bench", lifetime_hours=2)
+    tokens.append(raw)
+print(json.dumps({"code": tender.code, "tokens": tokens}))
+"""
+
+# Touch (write every page of) GiB of memory in a child process, then exit and free it.
+TOUCH = (
+    "import sys; n = int(float(sys.argv[1]) * 2**30); b = bytearray(n); "
+    "b[::4096] = b'\\1' * len(range(0, n, 4096))"
+)
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+class _RandomReader:
+    """``size`` random bytes, read by pyrage in its own blocks (never whole in memory)."""
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+
+    def read(self, n: int = -1) -> bytes:
+        n = self.left if n < 0 else min(n, self.left)
+        self.left -= n
+        return os.urandom(n)
+
+
+class _HashingWriter:
+    def __init__(self, handle) -> None:
+        self.handle = handle
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.handle.write(data)
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+
+def seal_random(path: Path, plain_size: int, recipient) -> dict:
+    """A real age file: ``plain_size`` random bytes sealed with pyrage to ``recipient``."""
+    with open(path, "wb", buffering=BLOCK) as out:
+        writer = _HashingWriter(out)
+        pyrage.encrypt_io(_RandomReader(plain_size), writer, [recipient])
+    return {"path": str(path), "size": path.stat().st_size, "sha256": writer.digest.hexdigest()}
+
+
+def make_envelopes(directory: Path, recipient, big_mib: int, small_mib: int, count: int) -> dict:
+    """The 1 big and ``count`` small envelopes (reused when a manifest for the same sizes and
+    recipient is there: --keep)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    manifest_path = directory / "manifest.json"
+    wanted = {"recipient": str(recipient), "big_mib": big_mib, "small_mib": small_mib}
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text())
+        if {k: manifest.get(k) for k in wanted} == wanted and len(manifest["small"]) >= count:
+            manifest["small"] = manifest["small"][:count]
+            return manifest
+    started = time.monotonic()
+    manifest = dict(wanted)
+    manifest["big"] = seal_random(directory / "big.age", big_mib * MIB, recipient)
+    manifest["small"] = [
+        seal_random(directory / f"small-{i:02d}.age", small_mib * MIB, recipient)
+        for i in range(count)
+    ]
+    manifest_path.write_text(json.dumps(manifest, indent=1))
+    print(f"sealed the envelopes in {time.monotonic() - started:.0f} s", flush=True)
+    return manifest
+
+
+def load_identity(workdir: Path) -> pyrage.x25519.Identity:
+    path = workdir / "identity.txt"
+    if path.exists():
+        return pyrage.x25519.Identity.from_str(path.read_text().strip())
+    identity = pyrage.x25519.Identity.generate()
+    path.write_text(str(identity) + "\n")
+    path.chmod(0o600)
+    return identity
+
+
+# --- the machine ------------------------------------------------------------------------------
+
+
+def settle(warm_gib: float) -> None:
+    """Sync dirty pages, then touch and free ``warm_gib`` GiB (see the module docstring)."""
+    os.sync()
+    if warm_gib > 0:
+        subprocess.run([sys.executable, "-c", TOUCH, str(warm_gib)], check=True)
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def raw_ingest_one(src: str, out_dir: Path) -> str:
+    """read + SHA-256 + write + fsync, in a Python loop, into a new file on the same disk."""
+    digest = hashlib.sha256()
+    fd, _name = tempfile.mkstemp(dir=out_dir)
+    with open(src, "rb", buffering=0) as source, os.fdopen(fd, "wb") as out:
+        while block := source.read(BLOCK):
+            digest.update(block)
+            out.write(block)
+        out.flush()
+        os.fsync(out.fileno())
+    return digest.hexdigest()
+
+
+def raw_ingest(files: list[dict], out_dir: Path) -> float:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(files)) as pool:
+        digests = list(pool.map(lambda f: raw_ingest_one(f["path"], out_dir), files))
+    elapsed = time.perf_counter() - started
+    for digest, file in zip(digests, files, strict=True):
+        assert digest == file["sha256"], "raw ingest: digest mismatch"
+    return elapsed
+
+
+# --- the node -------------------------------------------------------------------------------
+
+
+def put_envelope(port: int, code: str, token: str, file: dict) -> dict:
+    """One whole-file ``PUT`` with ``Content-Digest``; the body goes with ``sendfile`` (the
+    client costs the machine as little as possible: the server is what is measured)."""
+    digest = base64.b64encode(bytes.fromhex(file["sha256"])).decode()
+    head = (
+        f"PUT /api/v1/tenders/{code}/bids/mine/offer HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\n"
+        f"Authorization: Bearer {token}\r\n"
+        "Content-Type: application/octet-stream\r\n"
+        f"Content-Length: {file['size']}\r\n"
+        f"Content-Digest: sha-256=:{digest}:\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=600) as sock,
+        open(file["path"], "rb") as body,
+    ):
+        sock.sendall(head)
+        with contextlib.suppress(OSError):  # the server answered early (an error): read it
+            sock.sendfile(body)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        payload = response.read()
+    if response.status not in (200, 201):
+        raise SystemExit(f"upload refused: HTTP {response.status} {payload[:400]!r}")
+    answer = json.loads(payload)
+    assert answer["sha256"] == file["sha256"] and answer["size"] == file["size"], answer
+    return answer
+
+
+def api_ingest(port: int, code: str, pairs: list[tuple[str, dict]]) -> float:
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(pairs)) as pool:
+        list(pool.map(lambda pair: put_envelope(port, code, pair[0], pair[1]), pairs))
+    return time.perf_counter() - started
+
+
+def forget_blobs(data_dir: Path, files: list[dict]) -> None:
+    """Delete the stored envelopes so that the next run stores them again (the database keeps
+    its rows: a repeat of the current envelope answers with the same receipt)."""
+    root = data_dir / "files"
+    for file in files:
+        sha = file["sha256"]
+        (root / "sha256" / sha[:2] / sha[2:4] / sha).unlink(missing_ok=True)
+    leftovers = list((root / "incoming").glob("*")) if (root / "incoming").exists() else []
+    assert not leftovers, f"temporary files left behind: {leftovers}"
+
+
+def process_tree(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (those still alive), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / ticks
+
+
+def own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def memory_of(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM of one process, in bytes ({} once it is gone)."""
+    figures = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                figures[line.split(":")[0]] = int(line.split()[1]) * 1024
+    except OSError:
+        return {}
+    return figures
+
+
+class RssSampler(threading.Thread):
+    """Samples VmRSS of every process of the server's tree every ``interval`` seconds."""
+
+    def __init__(self, pid: int, interval: float = 0.02) -> None:
+        super().__init__(daemon=True)
+        self.pids = process_tree(pid)
+        self.interval = interval
+        self.before = {p: memory_of(p) for p in self.pids}
+        self.peak_rss = {p: m.get("VmRSS", 0) for p, m in self.before.items()}
+        self.peak_total = sum(self.peak_rss.values())
+        self.samples = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(self.interval):
+            total = 0
+            for pid in self.pids:
+                rss = memory_of(pid).get("VmRSS", 0)
+                total += rss
+                self.peak_rss[pid] = max(self.peak_rss[pid], rss)
+            self.peak_total = max(self.peak_total, total)
+            self.samples += 1
+
+    def finish(self) -> dict:
+        self._done.set()
+        self.join()
+        after = {p: memory_of(p) for p in self.pids}
+        rss_growth = {
+            p: self.peak_rss[p] - self.before[p].get("VmRSS", 0) for p in self.pids if after[p]
+        }
+        hwm_growth = {
+            p: after[p].get("VmHWM", 0) - self.before[p].get("VmHWM", 0)
+            for p in self.pids
+            if after[p]
+        }
+        return {
+            "rss_growth": max(rss_growth.values()),  # the process that grew most
+            "tree_rss_growth": self.peak_total
+            - sum(m.get("VmRSS", 0) for m in self.before.values()),
+            "hwm_growth": max(hwm_growth.values()),
+            "rss_before": {p: m.get("VmRSS", 0) for p, m in self.before.items()},
+            "samples": self.samples,
+        }
+
+
+def seed_node(env: dict, recipient: str, vendors: int) -> dict:
+    seed_env = dict(
+        env,
+        DJANGO_SETTINGS_MODULE="tangguh.settings",
+        BENCH_RECIPIENT=recipient,
+        BENCH_VENDORS=str(vendors),
+        BENCH_CODE=CODE,
+    )
+    seeded = subprocess.run(
+        [str(VENV / "python"), "-c", SEED],
+        env=seed_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if seeded.returncode != 0:
+        raise SystemExit(f"seeding the node failed:\n{seeded.stderr[-3000:]}")
+    return json.loads(seeded.stdout.strip().splitlines()[-1])
+
+
+def start_server(env: dict, log: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    server = subprocess.Popen(
+        [str(VENV / "tangguh"), "serve", "--addr", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(log, "ab"),  # noqa: SIM115 - closed with the process
+    )
+    wait_for(port, server)
+    return server, port
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+def mbps(files: list[dict], seconds: float) -> float:
+    return sum(f["size"] for f in files) / seconds / MB
+
+
+def spread(values: list[float]) -> str:
+    return f"{min(values):.2f}–{max(values):.2f}" if values else "-"
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    """``NAME:KEY=VALUE,KEY=VALUE`` (environment of that node; PYTHONPATH serves the package
+    from another directory, TANGGUH_THREADS sets granian's threads)."""
+    name, _, spec = text.partition(":")
+    if not name or name in ("raw", "api"):
+        raise SystemExit(f"--variant: a name other than raw/api is needed: {text!r}")
+    extra = {}
+    for item in filter(None, spec.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--variant: expected KEY=VALUE, got {item!r}")
+        extra[key] = str(Path(value).resolve()) if key == "PYTHONPATH" else value
+    return name, extra
+
+
+class Node:
+    """One node under test: its own data directory, seeded tender and vendors, server."""
+
+    def __init__(self, name: str, workdir: Path, extra_env: dict[str, str]) -> None:
+        self.name = name
+        self.data_dir = workdir / f"node-{name}" / "data"
+        if self.data_dir.parent.exists():
+            shutil.rmtree(self.data_dir.parent)  # a new node every time
+        self.data_dir.mkdir(parents=True)
+        self.env = node_env(self.data_dir.parent, None) | extra_env
+        self.log = self.data_dir.parent / "server.log"
+        self.server: subprocess.Popen | None = None
+        self.port = 0
+
+    def start(self, recipient: str, vendors: int) -> None:
+        subprocess.run([str(VENV / "tangguh"), "migrate", "-v", "0"], env=self.env, check=True)
+        info = seed_node(self.env, recipient, vendors)
+        self.code, self.tokens = info["code"], info["tokens"]
+        self.server, self.port = start_server(self.env, self.log)
+
+    def stop(self) -> None:
+        if self.server is not None:
+            stop_server(self.server)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--big-mib", type=int, default=1024, help="the single stream (MiB)")
+    parser.add_argument("--small-mib", type=int, default=50, help="each concurrent one (MiB)")
+    parser.add_argument("--streams", type=int, default=20, help="concurrent streams")
+    parser.add_argument(
+        "--scenarios", default="one,many", help="one (1 big stream), many (concurrent)"
+    )
+    parser.add_argument("--warm-gib", type=float, default=3.0, help="memory touched before each")
+    parser.add_argument("--threads", type=int, help="TANGGUH_THREADS of the node (default 8)")
+    parser.add_argument(
+        "--malloc",
+        action="store_true",
+        help="serve with MALLOC_TRIM_THRESHOLD_/MALLOC_MMAP_THRESHOLD_ set (ARCHITECTURE.md)",
+    )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME:KEY=VALUE,…",
+        help="measure another node too, in the same runs, with this environment "
+        "(e.g. t20:TANGGUH_THREADS=20 or fix:PYTHONPATH=/tmp/patched-copy)",
+    )
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/tangguh-bids-bench"))  # noqa: S108
+    parser.add_argument("--keep", action="store_true", help="keep the sealed envelopes")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    args = parser.parse_args()
+    signal.alarm(TIME_BUDGET_S)
+    scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+
+    workdir = args.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    raw_out = workdir / "raw-out"
+    identity = load_identity(workdir)
+    recipient = identity.to_public()
+    manifest = make_envelopes(
+        workdir / "envelopes", recipient, args.big_mib, args.small_mib, args.streams
+    )
+    big, small = [manifest["big"]], manifest["small"]
+
+    base_env = {}
+    if args.threads:
+        base_env["TANGGUH_THREADS"] = str(args.threads)
+    if args.malloc:
+        base_env.update(MALLOC_TRIM_THRESHOLD_="268435456", MALLOC_MMAP_THRESHOLD_="33554432")
+    nodes = [Node("api", workdir, base_env)]
+    nodes += [Node(n, workdir, base_env | e) for n, e in map(parse_variant, args.variant)]
+    modes = ["raw"] + [node.name for node in nodes]
+    results: dict[str, dict[str, list]] = {
+        s: {k: [] for m in modes for k in (m, f"{m} cpu", f"{m} memory")} for s in scenarios
+    }
+    print(
+        f"load average before: {load_average()}; node threads "
+        f"{args.threads or '8 (default)'}, malloc env {'on' if args.malloc else 'off'}; "
+        + "; ".join(f"{n.name}: {args.variant[i]}" for i, n in enumerate(nodes[1:])),
+        flush=True,
+    )
+    try:
+        for node in nodes:
+            node.start(str(recipient), args.streams + 1)
+            # warm-up: imports, first allocations, the database connection of the upload path
+            put_envelope(node.port, node.code, node.tokens[0], small[0])
+            forget_blobs(node.data_dir, small[:1])
+        for number in range(1, args.runs + 1):
+            order = modes if number % 2 else list(reversed(modes))
+            for scenario in scenarios:
+                files = big if scenario == "one" else small
+                gib = sum(f["size"] for f in files) / 2**30
+                for mode in order:
+                    node = next((n for n in nodes if n.name == mode), None)
+                    settle(args.warm_gib)
+                    pids = process_tree(node.server.pid) if node else []
+                    cpu_before = own_cpu_seconds() + cpu_seconds(pids)
+                    extra = ""
+                    if node is None:
+                        seconds = raw_ingest(files, raw_out)
+                        cpu = own_cpu_seconds() + cpu_seconds(pids) - cpu_before
+                        shutil.rmtree(raw_out)
+                    else:
+                        # the big envelope has a vendor of its own; the others one each
+                        tokens = node.tokens[-1:] if scenario == "one" else node.tokens
+                        sampler = RssSampler(node.server.pid)
+                        sampler.start()
+                        seconds = api_ingest(
+                            node.port, node.code, list(zip(tokens, files, strict=False))
+                        )
+                        memory = sampler.finish()
+                        cpu = own_cpu_seconds() + cpu_seconds(pids) - cpu_before
+                        forget_blobs(node.data_dir, files)
+                        results[scenario][f"{mode} memory"].append(memory)
+                        extra = (
+                            f"  server RSS +{memory['rss_growth'] / MIB:.1f} MiB "
+                            f"(all its processes +{memory['tree_rss_growth'] / MIB:.1f} MiB)"
+                        )
+                    results[scenario][mode].append(mbps(files, seconds))
+                    results[scenario][f"{mode} cpu"].append(cpu / gib)
+                    print(
+                        f"run {number} {scenario:4} {mode:5}: {mbps(files, seconds):7.1f} MB/s "
+                        f"({seconds:.2f} s, CPU {cpu / gib:.2f} s/GiB){extra}",
+                        flush=True,
+                    )
+    finally:
+        for node in nodes:
+            node.stop()
+        shutil.rmtree(raw_out, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    print(f"\nload average after: {load_average()}")
+    summary = {}
+    for scenario in scenarios:
+        files = big if scenario == "one" else small
+        raw = results[scenario]["raw"]
+        label = f"{len(files)} x {files[0]['size'] / MIB:.0f} MiB"
+        summary[scenario] = {"streams": len(files), "bytes": sum(f["size"] for f in files)}
+        print(f"{label}, {args.runs} runs (medians [min–max]):")
+        for mode in modes:
+            rates, cpu = results[scenario][mode], results[scenario][f"{mode} cpu"]
+            ratios = [rate / base for rate, base in zip(rates, raw, strict=True)]
+            growth = [m["rss_growth"] / MIB for m in results[scenario][f"{mode} memory"]]
+            summary[scenario][mode] = {
+                "mbps": rates,
+                "median_mbps": statistics.median(rates),
+                "ratios": ratios,
+                "median_ratio": statistics.median(ratios),
+                "cpu_s_per_gib": cpu,
+                "rss_growth_mib": growth,
+                "memory": results[scenario][f"{mode} memory"],
+            }
+            line = (
+                f"  {mode:5} {statistics.median(rates):6.0f} MB/s [{spread(rates)}]  "
+                f"CPU {statistics.median(cpu):.2f} s/GiB"
+            )
+            if mode != "raw":
+                line += (
+                    f"  ratio {statistics.median(ratios):.2f} [{spread(ratios)}] (target >= 0.8)"
+                    f"  server RSS growth {statistics.median(growth):.1f} MiB "
+                    f"[{spread(growth)}] (target < 64 MB for the 1 GiB envelope)"
+                )
+            print(line)
+    print(
+        "CPU: this process (raw loop or client) + the node's processes; kernel writeback "
+        "threads not counted."
+    )
+    if args.json:
+        args.json.write_text(json.dumps({"args": vars(args)} | summary, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""What every award service shares: finding the tender, refusing a non-member (audited), the
+lock, and the errors with stable codes."""
+
+from __future__ import annotations
+
+from tangguh.accounts.models import User
+from tangguh.accounts.services.permissions import permission_require
+from tangguh.audit.services import audit_append
+from tangguh.bids.services.opening import is_committee_member
+from tangguh.bids.services.upload import lock_tender
+from tangguh.core.calendar import node_calendar
+from tangguh.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from tangguh.domain.roles import Permission
+from tangguh.domain.rulesets import RuleSet, ruleset_by_code, ruleset_in_force
+from tangguh.tenders.models import Tender
+
+__all__ = ["lock_tender"]
+
+
+def award_tender(code: str) -> Tender:
+    tender = (
+        Tender.objects.filter(code=code)
+        .select_related("package__work_unit__agency", "committee")
+        .first()
+    )
+    if tender is None or tender.announced_at is None:
+        raise NotFound(
+            "evaluation.tender_not_found",
+            f"Tender {code} tidak ditemukan atau belum diumumkan.",
+            f"Tender {code} does not exist or is not announced.",
+        )
+    return tender
+
+
+def require_member(actor: User | None, tender: Tender, action: str) -> None:
+    """Only the tender's own Pokja evaluates and decides; a refusal is audited."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise NotAuthenticated(
+            "auth.required", "Silakan masuk terlebih dahulu.", "Please log in first."
+        )
+    if is_committee_member(actor, tender):
+        return
+    audit_append(
+        actor=actor,
+        action="permission.denied",
+        object_type="tender",
+        object_id=tender.code,
+        payload={"attempted": action, "scope": f"committee:{tender.committee_id}"},
+    )
+    raise PermissionDenied(
+        "evaluation.not_member",
+        "Hanya anggota Pokja Pemilihan tender ini yang dapat melakukan evaluasi dan keputusan.",
+        "Only this tender's selection committee members can evaluate and decide.",
+    )
+
+
+def work_unit_scope(tender: Tender) -> str:
+    return f"work_unit:{tender.package.work_unit_id}"
+
+
+def require_work_unit(actor: User | None, tender: Tender, permission: Permission, action: str):
+    """The PPK (contract) or the PA/KPA (award above the threshold, appeals) of the tender's
+    work unit."""
+    permission_require(
+        user=actor, permission=permission, scope=work_unit_scope(tender), action=action
+    )
+
+
+def invalid(code: str, message_id: str, message_en: str, field: str | None = None):
+    return InvalidInput(code, message_id, message_en, field=field)
+
+
+def conflict(code: str, message_id: str, message_en: str, field: str | None = None):
+    return Conflict(code, message_id, message_en, field=field)
+
+
+def not_found(code: str, what_id: str, what_en: str) -> NotFound:
+    return NotFound(code, f"{what_id} tidak ditemukan.", f"No such {what_en}.")
+
+
+def tender_rules(tender: Tender) -> RuleSet:
+    """The rule set the tender pinned at its announcement (RULES.md), or, for a tender that
+    has none recorded, the one in force at its announcement."""
+    if tender.ruleset_code:
+        return ruleset_by_code(tender.ruleset_code)
+    return ruleset_in_force(node_calendar().local(tender.announced_at))

@@ -1,0 +1,279 @@
+"""OCDS open data from the real tender workflow: every release kind it produces passes
+libcoveocds offline (no schema errors, no closed-codelist values, no extension failures) and
+our own checks; records compile with ocdsmerge; the feed and records refuse bad input with
+stable codes; no personal data is ever published (UU 27/2022)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from tangguh.audit.models import AuditEvent
+from tangguh.domain.ocds.personal_data import findings
+from tangguh.domain.roles import Role
+from tangguh.opendata.models import Release
+from tangguh.opendata.services.validation import SchemaUnavailable, schema_dir, validate_package
+from tangguh.tenders.models import Tender, TenderStage
+from tests.test_clarification import _addendum, _shifted
+from tests.test_opening import _past_deadline, _plain_share, _release, _token, sealed  # noqa: F401
+from tests.test_tender_workflow import _announced
+
+pytestmark = pytest.mark.django_db
+
+PREFIX = "ocds-tgh001"
+ENABLE = (
+    "OCDS validation needs the official schema: set TANGGUH_OCDS_SCHEMA_DIR to a copy of "
+    "../shared/ocds (as .ci/run does), or give the machine network access"
+)
+
+
+@pytest.fixture
+def tokens(api, org):
+    return {role: api.token_for(user) for role, user in org.users.items()}
+
+
+@pytest.fixture(autouse=True)
+def _registered_prefix(settings):
+    """A prefix of the registered form (ocds- + 6 characters); the node default is not one."""
+    settings.TANGGUH_OCDS_PREFIX = PREFIX
+    settings.TANGGUH_PUBLIC_URL = "https://lpse.mimikakab.go.id"
+
+
+def validated(package: dict):
+    """libcoveocds' verdict on ``package``, offline when the schema folder is configured.
+    Skips (saying how to enable it) only where the schema can be had neither way; CI sets
+    the folder, and there a missing one fails instead."""
+    if schema_dir() is None and os.environ.get("CI"):
+        pytest.fail("CI must validate offline: .ci/run sets TANGGUH_OCDS_SCHEMA_DIR")
+    try:
+        return validate_package(package)
+    except SchemaUnavailable:
+        pytest.skip(ENABLE)
+
+
+def feed(api, limit: int = 1000) -> dict:
+    """Every release, following links.next to the end of the feed."""
+    releases, cursor, package = [], "", None
+    while True:
+        response = api.call("GET", f"/ocds/releases?cursor={cursor}&limit={limit}")
+        assert response.status_code == 200, response.content
+        package = json.loads(b"".join(response.streaming_content))
+        releases.extend(package["releases"])
+        cursor = package["links"]["next"].split("cursor=")[1].split("&")[0]
+        if not package["releases"]:
+            break
+    return {**package, "releases": releases}
+
+
+def _bid_stage(tender: Tender) -> TenderStage:
+    return TenderStage.objects.get(tender=tender, kind="bid_submission")
+
+
+def _workflow(api, org, tokens, clock) -> Tender:
+    """Announce; an addendum with its schedule change; a Pokja schedule change; an outage that
+    extends the bid window by rule; a cancellation whose reason carries a phone number."""
+    tender = Tender.objects.get(code=_announced(api, org, tokens))
+    pokja = tokens[Role.COMMITTEE_MEMBER]
+    addendum = _addendum(
+        api,
+        pokja,
+        tender.code,
+        stages=_shifted(tender, 7),
+        reason="Adendum spesifikasi atap; waktu penyusunan penawaran ditambah tujuh hari.",
+    )
+    assert addendum.status_code == 201, addendum.content
+    moved = api.call(
+        "POST",
+        f"/tenders/{tender.code}/schedule-changes",
+        token=pokja,
+        json={"stages": _shifted(tender, 7), "reason": "Lokasi survei lapangan berubah."},
+    )
+    assert moved.status_code == 201, moved.content
+    deadline = _bid_stage(tender).end
+    clock.set(deadline + timedelta(hours=1))
+    call_command(
+        "outage",
+        "declare",
+        "--start",
+        (deadline - timedelta(hours=30)).isoformat(),
+        "--end",
+        (deadline - timedelta(hours=2)).isoformat(),
+        "--reason",
+        "Listrik padam di ruang server LPSE",
+        stdout=StringIO(),
+    )
+    assert _bid_stage(tender).end > clock.now()
+    pokja = api.token_for(org.users[Role.COMMITTEE_MEMBER])
+    cancelled = api.call(
+        "POST",
+        f"/tenders/{tender.code}/cancel",
+        token=pokja,
+        json={
+            "reason": "Anggaran dialihkan untuk banjir; PPK (NIK 9171014506900001): 0812-3456-7890."
+        },
+    )
+    assert cancelled.status_code == 200, cancelled.content
+    return tender
+
+
+def test_every_release_kind_of_the_workflow_passes_libcoveocds_offline(api, org, tokens, clock):
+    tender = _workflow(api, org, tokens, clock)
+    package = feed(api, limit=2)
+    ocid = f"{PREFIX}-{tender.code}"
+    ids = [r["id"] for r in package["releases"]]
+    assert ids == [
+        f"{ocid}-planning-1",
+        f"{ocid}-tender-1",
+        f"{ocid}-tenderAmendment-1",
+        f"{ocid}-tenderAmendment-2",
+        f"{ocid}-tenderAmendment-3",
+        f"{ocid}-tenderCancellation-1",
+    ]
+    report = validated(package)
+    assert report.errors == [] and report.count == 6
+
+    last = package["releases"][-1]
+    assert last["tender"]["status"] == "cancelled"
+    assert last["tender"]["value"] == {"amount": 2400000000, "currency": "IDR"}
+    assert last["planning"]["budget"]["amount"] == {"amount": 2500000000, "currency": "IDR"}
+    assert last["date"].endswith("+09:00")  # WIT, the node's zone
+    amendments = {a["id"]: a for a in last["tender"]["amendments"]}
+    causes = [a["description"].split(":")[0] for a in amendments.values()]
+    assert any(c.startswith("Perpanjangan jadwal otomatis karena gangguan") for c in causes)
+    assert any(c.startswith("Perubahan jadwal bersama adendum") for c in causes)
+    assert any(c.startswith("Adendum dokumen pemilihan") for c in causes)
+    assert all(a["rationale"] for a in amendments.values())
+    outage = next(a for a in amendments.values() if "gangguan" in a["description"])
+    assert outage["releaseID"] == f"{ocid}-tenderAmendment-3"
+    assert outage["amendsReleaseID"] == f"{ocid}-tenderAmendment-2"
+    # Each release carries the amendments known then, linked to the release that made them.
+    first_amendment = package["releases"][2]["tender"]["amendments"]
+    assert {a["releaseID"] for a in first_amendment} == {f"{ocid}-tenderAmendment-1"}
+    cancellation = next(
+        d for d in last["tender"]["documents"] if d["documentType"] == "cancellationDetails"
+    )
+    assert "Anggaran dialihkan untuk banjir" in cancellation["description"]
+    assert "0812" not in json.dumps(package) and findings(package) == []
+    # Each release is in the audit chain with the SHA-256 of its text.
+    published = AuditEvent.objects.filter(action="ocds.release_published")
+    assert {e.payload["id"] for e in published} == set(ids)
+    for row in Release.objects.all():
+        event = published.get(object_id=row.release_id[:100])
+        assert event.payload["sha256"] == row.sha256
+
+
+def test_the_validator_catches_planted_errors(api, org, tokens, clock):
+    _announced(api, org, tokens)
+    package = feed(api)
+    assert validated(package).errors == []
+
+    broken = copy.deepcopy(package)
+    broken["releases"][1]["tender"]["status"] = "open"  # not in the closed tenderStatus list
+    broken["releases"][1]["tender"]["value"]["amount"] = "dua miliar"  # a string, not a number
+    broken["releases"][1]["tender"]["procuringEntity"]["id"] = "ukpbj-lain"  # not a party
+    broken["releases"][1]["planning"]["budget"]["amount"]["currency"] = "USD"
+    broken["releases"][1]["tender"]["title"] += " (hubungi 0812-3456-7890)"
+    broken["releases"][0]["date"] = "2024-06-24 10:00"  # no T, no zone
+    errors = "\n".join(validated(broken).errors)
+    assert "closed codelist tenderStatus.csv" in errors and "open" in errors
+    assert "schema: releases/1/tender/value/amount" in errors
+    assert "'ukpbj-lain' is not among the parties" in errors
+    assert "currency 'USD' is not IDR" in errors
+    assert "personal data (phone)" in errors
+    assert "releases/0/date" in errors
+
+    foreign = copy.deepcopy(package)
+    foreign["extensions"].append("https://example.invalid/ocds_unknown_extension/extension.json")
+    assert any(e.startswith("extension https://example.invalid") for e in validated(foreign).errors)
+
+
+def test_a_record_compiles_every_release_of_the_process(api, org, tokens, clock):
+    tender = _workflow(api, org, tokens, clock)
+    ocid = f"{PREFIX}-{tender.code}"
+    response = api.call("GET", f"/ocds/records/{ocid}")
+    assert response.status_code == 200, response.content
+    package = response.json()
+    assert validated(package).errors == []
+    (record,) = package["records"]
+    assert record["ocid"] == ocid and len(record["releases"]) == 6
+    compiled = record["compiledRelease"]
+    assert compiled["tag"] == ["compiled"]
+    assert compiled["tender"]["status"] == "cancelled"
+    assert len(compiled["tender"]["amendments"]) == 4  # 2 by addendum, 1 by Pokja, 1 outage
+    assert compiled["planning"]["budget"]["amount"]["amount"] == 2500000000
+
+
+def test_unknown_ocid_is_a_404_with_a_stable_code(api, org, tokens, clock):
+    response = api.call("GET", f"/ocds/records/{PREFIX}-209900001")
+    assert response.status_code == 404
+    assert response.json()["code"] == "ocds.ocid_not_found"
+
+
+def test_opening_statistics_and_an_outage_decision_publish_a_tender_update(
+    api,
+    org,
+    sealed,  # noqa: F811
+):
+    """A tender announced before open data existed is backfilled; after the quorum opening a
+    Pokja decision on an outage publishes a tenderUpdate with the bids extension statistics."""
+    tender = sealed.tender
+    out = StringIO()
+    call_command("ocds", "backfill", stdout=out)
+    assert "2 releases published" in out.getvalue()
+    bid = _bid_stage(tender)
+    statement = _past_deadline(api, sealed)
+    for member in sealed.members[:2]:
+        assert _release(api, sealed, member, _plain_share(member), statement).status_code == 201
+    admin = api.token_for(org.users[Role.ADMIN])
+    body = {
+        "start": (bid.end - timedelta(days=3)).isoformat(),
+        "end": (bid.end - timedelta(days=2)).isoformat(),
+        "reason": "Node tidak dapat dijangkau dari Timika",
+    }
+    assert api.call("POST", "/outages", json=body, token=admin).status_code == 201
+    decision = api.call("GET", f"/outages/decisions?tender={tender.code}").json()[0]
+    member = _token(api, sealed, sealed.members[1])
+    decided = api.call(
+        "POST",
+        f"/outages/decisions/{decision['id']}",
+        token=member,
+        json={"choice": "failed", "reason": "Gangguan terlalu lama; tender dinyatakan gagal."},
+    )
+    assert decided.status_code == 200, decided.content
+    package = feed(api)
+    kinds = [r["tag"][0] for r in package["releases"]]
+    assert kinds == ["planning", "tender", "tenderUpdate"]
+    update = package["releases"][-1]
+    statistics = {s["measure"]: s["value"] for s in update["bids"]["statistics"]}
+    assert statistics == {"bids": 2, "bidders": 2}
+    assert update["tender"]["numberOfTenderers"] == 2
+    titles = [d["title"] for d in update["tender"]["documents"]]
+    assert any(t.startswith("Keputusan Pokja Pemilihan setelah gangguan") for t in titles)
+    assert any(d.get("documentType") == "bidders" for d in update["tender"]["documents"])
+    assert validated(package).errors == []
+
+
+def test_no_exported_release_carries_personal_data(api, org, tokens, clock, tmp_path):
+    """The export scanned whole: vendors' NPWP and NIB-holders' contacts never appear, and text
+    typed with a phone number or NIK is published without it."""
+    _workflow(api, org, tokens, clock)
+    target = tmp_path / "ocds.json"
+    call_command("ocds", "export", str(target), stderr=StringIO())
+    text = target.read_text(encoding="utf-8")
+    package = json.loads(text)
+    assert len(package["releases"]) == 6
+    assert findings(package) == []
+    assert org.company.npwp not in text
+    assert "0812-3456-7890" not in text and "9171014506900001" not in text
+    assert text.count("[disamarkan]") == 2  # the NIK and the phone, in the cancellation
+    for personal in (org.company.email, org.company.address, org.company.npwp):
+        assert personal not in text
+    for user in org.users.values():
+        assert user.username not in text
+        assert not user.display_name or user.display_name not in text
