@@ -137,7 +137,8 @@ def raw_fsync_mode(files: list[dict], identity, out_dir: Path, store) -> list[tu
 
 def one_pass_decrypt_to_blob(store, sha256: str, identity):
     """The proposed ``_decrypt_to_blob``: decrypt once, straight into the store's temporary
-    file, hashing on the way; fsync, rename, fsync the directory (as ``BlobStore.put``)."""
+    file, hashing on the way; fsync, rename, fsync the directory (as ``BlobStore.put``); the
+    sealed file read through a 1 MiB buffer."""
     from tangguh.core.blobs import Blob, _fsync_dir
 
     incoming = store.root / "incoming"
@@ -146,7 +147,8 @@ def one_pass_decrypt_to_blob(store, sha256: str, identity):
     tmp = Path(tmp_name)
     try:
         raw = _HashingRaw(fd)
-        with store.open(sha256) as sealed:
+        # 1 MiB buffers on both sides: pyrage reads and writes in 8 KiB calls
+        with open(store.path(sha256), "rb", buffering=BLOCK) as sealed:
             buffered = io.BufferedWriter(raw, buffer_size=BLOCK)
             pyrage.decrypt_io(sealed, buffered, [identity])
             buffered.flush()

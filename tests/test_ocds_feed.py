@@ -184,12 +184,20 @@ for n in range(1, count + 1):
         releases_append(releases=[NewRelease(ocid, rid, "tenderUpdate",
                                              datetime.now(UTC), release_json(body))])
         time.sleep(random.uniform(0, 0.02))  # hold the transaction open after the write
+    time.sleep(random.uniform(0, 0.03))  # writers spread over time, so the reader overlaps
 """
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_reader_sees_every_release_exactly_once_while_processes_publish():
-    workers, per_worker = 4, 30
+    """Writers hold their transactions open before and after publishing, so commits come out
+    of order. The same test with positions from a sequence (given before commit) missed 18 of
+    240 releases on PostgreSQL 15 (docs/decisions/0801-ocds-feed-order.md)."""
+    from tests.conftest import ApiClient
+
+    api = ApiClient()
+    _page(api)  # warm: the reader polls from the moment the writers start
+    workers, per_worker = 4, 40
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
@@ -204,9 +212,6 @@ def test_a_reader_sees_every_release_exactly_once_while_processes_publish():
         )
         for w in range(workers)
     ]
-    from tests.conftest import ApiClient
-
-    api = ApiClient()
     seen: list[str] = []
     cursor, while_writing, deadline = "", 0, time.monotonic() + 240
     while time.monotonic() < deadline:
@@ -232,7 +237,7 @@ def test_a_reader_sees_every_release_exactly_once_while_processes_publish():
     assert [positions[i] for i in seen] == sorted(positions[i] for i in seen)
     assert sorted(positions.values()) == list(range(1, len(expected) + 1))  # dense
     # The reader really read while the writers wrote.
-    assert while_writing >= 3
+    assert while_writing >= 10
 
 
 @pytest.mark.django_db

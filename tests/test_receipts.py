@@ -17,14 +17,16 @@ from joserfc import jws
 from joserfc.jwk import KeySet
 
 from tangguh import clock as clock_module
-from tangguh.audit.models import AuditEvent
+from tangguh.audit.models import AuditEvent, Checkpoint
 from tangguh.audit.selectors import audit_verify
+from tangguh.audit.services.checkpoints import checkpoint_verify
 from tangguh.bids.models import ClosingStatement
 from tangguh.bids.services.closing import closing_statement_sign
 from tangguh.bids.services.receipts import (
     ReceiptBadSignature,
     ReceiptMalformed,
     ReceiptUnknownKey,
+    describe_receipt,
     verify_receipt,
 )
 from tangguh.core.keys import Keyring, node_keyring
@@ -77,6 +79,17 @@ def test_a_genuine_receipt_verifies_and_names_what_it_proves(receipt, org):
     verified = verify_receipt(receipt, node_keyring().jwks())
     assert verified.payload["vendor"]["nib"] == org.company.nib
     assert not verified.key_retired
+
+
+def test_a_receipt_cites_a_checkpoint_the_log_still_extends(receipt):
+    claims = verify_receipt(receipt, node_keyring().jwks()).payload
+    cited = claims["checkpoint"]
+    assert cited["size"] < claims["audit_index"]  # made before this bid was recorded
+    assert cited["kid"] == node_keyring().active().kid
+    kept = Checkpoint.objects.get(size=cited["size"], head_hash=cited["head_hash"])
+    assert checkpoint_verify(kept.token).ok
+    rows = dict((en, value) for _, en, value in describe_receipt(claims))
+    assert rows["Latest log checkpoint"].startswith(f"#{cited['size']} {cited['head_hash']}")
 
 
 def test_a_receipt_signed_before_a_key_rotation_still_verifies(receipt):

@@ -88,6 +88,10 @@ def test_a_lost_envelope_comes_back_with_its_original_receive_time(api, uploaded
     assert event.payload["sha256"] == body["sha256"]
     assert event.payload["receipt_audit_index"] is not None
     assert audit_verify().ok
+    # The public receipt check finds the re-deposited envelope although its audit index is new.
+    page = api.client.post("/verifikasi-tanda-terima/", {"receipt": body["receipt"]})
+    assert page.status_code == 200
+    assert 'data-recorded="yes"' in page.content.decode()
 
     again = redeposit(api, vendor.token, vendor.tender.code, uploaded.sealed, body["receipt"])
     assert again.status_code == 200 and not again.json()["recorded"]

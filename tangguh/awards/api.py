@@ -39,6 +39,7 @@ from tangguh.awards.services.objections import (
     appeal_guarantee_confirm,
     objection_answer,
     objection_file,
+    objection_record_outside,
 )
 from tangguh.awards.services.workspace import (
     BillLine,
@@ -340,6 +341,7 @@ def _objection_out(o, *, full: bool) -> dict:
         "upheld": o.upheld,
         "answered_at": _t(o.answered_at),
         "answered_late": o.answered_late,
+        "received_outside": o.received_outside,
     }
     if full:
         out["company_nib"] = o.company.nib
@@ -456,6 +458,22 @@ def read_objections(request, code: str):
             )
         rows = [o for o in rows if o.company_id in mine]
     return {"objections": [_objection_out(o, full=True) for o in rows]}
+
+
+class OutsideIn(Strict):
+    company_nib: str = Field(max_length=20)
+    text: str = Field(max_length=20000)
+    received_at: dt.datetime
+    outage_id: int
+
+
+@router.post("/{code}/objections/outside", auth=bearer, response={201: dict})
+def post_objection_outside(request, code: str, payload: OutsideIn):
+    """The Pokja records an objection delivered outside the system during a recorded outage."""
+    objection = objection_record_outside(
+        actor=request.auth, tender=award_tender(code), **payload.model_dump()
+    )
+    return Status(201, _objection_out(objection, full=True))
 
 
 class AnswerIn(Strict):

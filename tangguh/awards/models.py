@@ -278,6 +278,12 @@ class Objection(models.Model):
     )
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_late = models.BooleanField(default=False)
+    # Received outside the system (by letter) because of a recorded outage, recorded by the
+    # Pokja (SDP: allowed under force majeure or a technical outage); filed_by is the recorder.
+    received_outside = models.BooleanField(default=False)
+    outage = models.ForeignKey(
+        "outages.Outage", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
 
     class Meta:
         ordering = ["tender", "filed_at", "id"]

@@ -83,21 +83,20 @@ def closing_statement_get(tender: Tender) -> ClosingStatement | None:
 
 
 def envelope_named_by_receipt(payload: dict) -> Envelope | None:
-    """The envelope a (verified) receipt names, if this node records it."""
+    """The envelope a (verified) receipt names, if this node records it: the one recorded with
+    the receipt's audit index, else (a re-deposit after a restore gets a new audit index) the
+    one with the same tender, lot, envelope, company and SHA-256."""
     vendor = payload.get("vendor") or {}
     if not isinstance(vendor, dict):
         return None
-    return (
+    rows = list(
         Envelope.objects.filter(
             tender__code=str(payload.get("tender", "")),
             lot=payload.get("lot") if isinstance(payload.get("lot"), int) else -1,
             name=str(payload.get("envelope", "")),
             company__nib=str(vendor.get("nib", "")),
             sha256=str(payload.get("sha256", "")),
-            audit_seq=payload.get("audit_index")
-            if isinstance(payload.get("audit_index"), int)
-            else -1,
-        )
-        .select_related("tender", "company")
-        .first()
+        ).select_related("tender", "company")
     )
+    exact = [row for row in rows if row.audit_seq == payload.get("audit_index")]
+    return (exact or rows or [None])[0]

@@ -70,6 +70,16 @@ def checkpoint_current() -> Checkpoint:
     return checkpoint_make()
 
 
+def checkpoint_claim(checkpoint: Checkpoint) -> dict:
+    """What a receipt cites of a checkpoint (the full JWS is at GET /api/v1/audit/checkpoint)."""
+    return {
+        "size": checkpoint.size,
+        "head_hash": checkpoint.head_hash,
+        "time": checkpoint.made_at.astimezone(ZoneInfo(settings.TIME_ZONE)).isoformat(),
+        "kid": checkpoint.kid,
+    }
+
+
 @dataclass(frozen=True)
 class CheckpointVerdict:
     ok: bool

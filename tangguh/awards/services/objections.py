@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import BinaryIO
 
 from django.db import transaction
@@ -34,6 +35,7 @@ from tangguh.core.calendar import node_calendar
 from tangguh.core.errors import PermissionDenied
 from tangguh.domain.money import percent_of
 from tangguh.domain.roles import Permission
+from tangguh.outages.models import Outage
 from tangguh.tenders.models import Tender
 from tangguh.tenders.services.documents import document_store
 from tangguh.vendors.models import VendorCompany
@@ -132,6 +134,77 @@ def objection_file(
                 "objection": objection.pk,
                 "company_nib": company.nib,
                 "document_sha256": objection.document_sha256 or None,
+            },
+        )
+    return objection
+
+
+def objection_record_outside(
+    *,
+    actor: User,
+    tender: Tender,
+    company_nib: str,
+    text: str,
+    received_at: dt.datetime,
+    outage_id: int,
+) -> Objection:
+    """The Pokja records an objection a participant delivered outside the system because a
+    recorded outage overlapped the objection window (SDP: allowed under force majeure or a
+    technical outage; otherwise it is a complaint, pengaduan). It counts if it arrived before
+    the window's end extended by the time the outage took from the window."""
+    require_member(actor, tender, "objection.record_outside")
+    award = _announced_award(tender)
+    text = _text(text, "text")
+    company = VendorCompany.objects.filter(nib=(company_nib or "").strip()).first()
+    if company is None or company.pk not in bidder_company_ids(tender):
+        raise PermissionDenied(
+            "objection.not_participant",
+            "Perusahaan ini tidak menyampaikan penawaran pada tender ini.",
+            "This company did not submit a bid in this tender.",
+        )
+    outage = Outage.objects.filter(pk=outage_id, counts=True).first()
+    if outage is None or not (
+        outage.start < award.objection_end and outage.end > award.announced_at
+    ):
+        raise conflict(
+            "objection.no_outage",
+            "Sanggah di luar sistem hanya diterima bila gangguan sistem yang tercatat terjadi "
+            "dalam masa sanggah; selain itu diperlakukan sebagai pengaduan.",
+            "An objection outside the system is accepted only when a recorded outage "
+            "overlapped the objection window; otherwise it is a complaint.",
+            field="outage_id",
+        )
+    lost = min(outage.end, award.objection_end) - max(outage.start, award.announced_at)
+    now = clock.now()
+    if not (award.announced_at <= received_at <= min(now, award.objection_end + lost)):
+        raise conflict(
+            "objection.outside_window",
+            "Sanggah diterima di luar masa sanggah (diperpanjang sepanjang gangguan).",
+            "The objection arrived outside the window (extended by the outage).",
+            field="received_at",
+        )
+    with transaction.atomic():
+        lock_tender(tender)
+        objection = Objection.objects.create(
+            tender=tender,
+            award=award,
+            company=company,
+            filed_by=actor,
+            filed_at=received_at,
+            text=text,
+            received_outside=True,
+            outage=outage,
+        )
+        audit_append(
+            actor=actor,
+            action="objection.recorded_outside",
+            object_type="tender",
+            object_id=tender.code,
+            payload={
+                "objection": objection.pk,
+                "company_nib": company.nib,
+                "received_at": received_at.isoformat(),
+                "outage": outage.pk,
             },
         )
     return objection

@@ -38,6 +38,7 @@ def receipt_payload(
     audit_index: int,
     audit_head: str,
     recipient_fingerprint: str | None,
+    checkpoint: dict | None = None,
 ) -> dict:
     """The receipt's claims (no personal data: the vendor is named by its company)."""
     return {
@@ -54,6 +55,10 @@ def receipt_payload(
         "audit_index": audit_index,
         "audit_head": audit_head,
         "recipient_fingerprint": recipient_fingerprint,
+        # The newest signed checkpoint when the bid was received ({size, head_hash, time,
+        # kid}): keep it, and `tangguh audit verify --checkpoint` can later prove the log that
+        # holds this bid was not rolled back past it.
+        "checkpoint": checkpoint,
     }
 
 
@@ -107,6 +112,12 @@ def verify_receipt(token: str, jwks: dict) -> VerifiedReceipt:
         raise _RECEIPT_ERRORS[exc.kind](exc.detail) from exc
 
 
+def _describe_checkpoint(checkpoint: object) -> str | None:
+    if not isinstance(checkpoint, dict):
+        return None
+    return f"#{checkpoint.get('size')} {checkpoint.get('head_hash')} ({checkpoint.get('time')})"
+
+
 def describe_receipt(payload: dict) -> list[tuple[str, str, str]]:
     """What a verified receipt proves, as (label id, label en, value) rows."""
     vendor = payload.get("vendor") if isinstance(payload.get("vendor"), dict) else {}
@@ -125,6 +136,11 @@ def describe_receipt(payload: dict) -> list[tuple[str, str, str]]:
         ),
         ("Indeks log audit", "Audit log index", payload.get("audit_index")),
         ("Kepala log audit", "Audit log head", payload.get("audit_head")),
+        (
+            "Titik periksa log terakhir",
+            "Latest log checkpoint",
+            _describe_checkpoint(payload.get("checkpoint")),
+        ),
         ("Sidik jari penerima", "Recipient fingerprint", payload.get("recipient_fingerprint")),
     ]
     if payload.get("env"):

@@ -30,6 +30,7 @@ from django.db import connection, transaction
 
 from tangguh import clock
 from tangguh.audit.services import audit_append
+from tangguh.audit.services.checkpoints import checkpoint_claim, checkpoint_current
 from tangguh.bids.models import ClosingStatement, Envelope
 from tangguh.bids.selectors import (
     bid_max_bytes,
@@ -195,7 +196,17 @@ def bid_accept(
         raise errors.length_mismatch(declared_length, size)
     if sha256 != declared_sha256:
         raise errors.digest_mismatch(declared_sha256, sha256)
-    return _record(actor=actor, target=target, sha256=sha256, size=size, received_at=received_at)
+    # The receipt cites the newest signed checkpoint; making a due one here, outside the
+    # short transaction, keeps that transaction to the bid itself.
+    checkpoint = checkpoint_current()
+    return _record(
+        actor=actor,
+        target=target,
+        sha256=sha256,
+        size=size,
+        received_at=received_at,
+        checkpoint=checkpoint_claim(checkpoint),
+    )
 
 
 def bid_upload(
@@ -234,7 +245,15 @@ def lock_tender(tender: Tender) -> Tender:
     return query.get(pk=tender.pk)
 
 
-def _record(*, actor, target: UploadTarget, sha256: str, size: int, received_at: datetime):
+def _record(
+    *,
+    actor,
+    target: UploadTarget,
+    sha256: str,
+    size: int,
+    received_at: datetime,
+    checkpoint: dict | None = None,
+):
     with transaction.atomic():
         tender = lock_tender(target.tender)
         _, deadline = bid_window(tender)
@@ -282,6 +301,7 @@ def _record(*, actor, target: UploadTarget, sha256: str, size: int, received_at:
                 audit_index=event.seq,
                 audit_head=event.hash,
                 recipient_fingerprint=sealing_fingerprint(tender, target.lot, target.name),
+                checkpoint=checkpoint,
             )
         )
         envelope = Envelope.objects.create(
