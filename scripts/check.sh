@@ -17,5 +17,7 @@ echo "== migrations are complete"
 env -u DATABASE_URL TANGGUH_ENV=sandbox TANGGUH_DATA_DIR="$(mktemp -d)" \
   $bin/tangguh makemigrations --check --dry-run
 echo "== tests on $db"
-$bin/pytest "$@"
+# Two workers (pytest-xdist): the suite is I/O- and browser-bound, and CI must stay under 20
+# minutes for both databases. TANGGUH_TEST_WORKERS=0 runs in one process (for debugging).
+$bin/pytest -n "${TANGGUH_TEST_WORKERS:-2}" "$@"
 echo "== tests passed on $db"
