@@ -18,7 +18,13 @@ from tangguh.bids.api_tus import router as bids_tus_router
 from tangguh.clarification.api import router as clarification_router
 from tangguh.core.api import router as node_router
 from tangguh.evaluation.api import router as evaluation_router
+from tangguh.hub.api import auth_router as hub_auth_router
+from tangguh.hub.api import me_router as hub_me_router
+from tangguh.hub.api import router as hub_router
+from tangguh.integrity.api import router as red_flags_router
+from tangguh.integrity.api import tenders_router as integrity_tenders_router
 from tangguh.notifications.api import router as inbox_router
+from tangguh.offline.api import router as offline_router
 from tangguh.opendata.api import router as ocds_router
 from tangguh.organizations.api import router as organizations_router
 from tangguh.outages.api import router as outages_router
@@ -59,8 +65,14 @@ api.add_router("/tenders", sealing_key_router)
 api.add_router("/me", member_key_router)
 api.add_router("/tenders", opening_router)
 api.add_router("/tenders", redeposit_router)
+api.add_router("/tenders", offline_router)
 api.add_router("/outages", outages_router)
 api.add_router("/status", status_router)
 api.add_router("/tenders", evaluation_router)
 api.add_router("/tenders", awards_router)
 api.add_router("/tenders", dealing_router)
+api.add_router("/tenders", integrity_tenders_router)
+api.add_router("/red-flags", red_flags_router)
+api.add_router("/auth", hub_auth_router)
+api.add_router("/me", hub_me_router)
+api.add_router("/hub", hub_router)

@@ -42,6 +42,15 @@ TANGGUH_OUTAGE_UPSTREAM_COUNTS = [
 # `tangguh ocds validate` run offline; without it libcoveocds downloads them as it normally does.
 TANGGUH_PUBLIC_URL = os.environ.get("TANGGUH_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 TANGGUH_OCDS_SCHEMA_DIR = os.environ.get("TANGGUH_OCDS_SCHEMA_DIR") or None
+# National services (docs/operations.md "National services"): each adapter's base URL; unset
+# means not connected. `tangguh hub push` / `hub pull` (cron) talk to them, never a request.
+TANGGUH_HUB_URL = os.environ.get("TANGGUH_HUB_URL", "")
+TANGGUH_SIKAP_URL = os.environ.get("TANGGUH_SIKAP_URL", "")
+TANGGUH_BLACKLIST_URL = os.environ.get("TANGGUH_BLACKLIST_URL", "")
+TANGGUH_SIRUP_URL = os.environ.get("TANGGUH_SIRUP_URL", "")
+TANGGUH_HUB_TIMEOUT = float(os.environ.get("TANGGUH_HUB_TIMEOUT", "10"))
+# Vendor credentials for other nodes (docs/vendors.md): their lifetime in days.
+TANGGUH_CREDENTIAL_DAYS = int(os.environ.get("TANGGUH_CREDENTIAL_DAYS", "7"))
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -67,6 +76,9 @@ INSTALLED_APPS = [
     "tangguh.opendata",
     "tangguh.backups",
     "tangguh.outages",
+    "tangguh.hub",
+    "tangguh.integrity",
+    "tangguh.offline",
     "tangguh.web",
     "tangguh.demo",
 ]

@@ -10,5 +10,8 @@ urlpatterns = [
     path("", include("tangguh.bids.urls")),
     path("", include("tangguh.awards.urls")),
     path("", include("tangguh.outages.urls")),
+    path("", include("tangguh.offline.urls")),
+    path("", include("tangguh.hub.urls")),
+    path("", include("tangguh.integrity.urls")),
     path("", include("tangguh.web.urls")),
 ]

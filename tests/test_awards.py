@@ -24,6 +24,7 @@ from tangguh.awards.models import Award, BidCheck, Minute, MinuteVote, Objection
 from tangguh.bids.services.keys import sealing_keys_deal
 from tangguh.core.blobs import node_blobs
 from tangguh.domain.roles import Role
+from tangguh.notifications.models import Notification
 from tangguh.tenders.models import TenderDocument
 from tangguh.testing import factories
 from tests.domain.test_bid_package import VALID
@@ -57,13 +58,15 @@ def _own_blob_store(settings, tmp_path):
     settings.TANGGUH_DATA_DIR = tmp_path / "data"
 
 
-def _document(tender, company, name):
+def _document(tender, company, name, scale=1):
     unit_prices, totals, stated = BIDS[name]
+    unit_prices = [str(int(p) * scale) for p in unit_prices]
+    totals = [str(int(t) * scale) for t in totals]
     return {
         **VALID,
         "tender": tender.code,
         "company_nib": company.nib,
-        "total_price": stated,
+        "total_price": str(int(stated) * scale),
         "tkdn_percent": "30",
         "boq": [
             {"item": item, "unit": unit, "volume": volume, "unit_price": price, "total": total}
@@ -77,8 +80,9 @@ def opened(api, org, tmp_path):
     return open_three_bids(api, org, tmp_path)
 
 
-def open_three_bids(api, org, tmp_path):
-    """A works tender (HPS Rp2,5 miliar, lowest price) whose three bids the quorum opened."""
+def open_three_bids(api, org, tmp_path, scale=1):
+    """A works tender (HPS Rp2,5 miliar, lowest price) whose three bids the quorum opened;
+    ``scale`` multiplies the HPS and every price (the ranking stays the same)."""
     approve(org)
     companies = {"A": (org.company, org.users[Role.VENDOR])}
     for name in ("B", "C"):
@@ -88,11 +92,15 @@ def open_three_bids(api, org, tmp_path):
     tender = make_tender(org)
     tender.code = f"2024{int(factories.unique('')):05d}"
     tender.save(update_fields=["code"])
+    if scale != 1:
+        package = tender.package
+        package.budget, package.owner_estimate = package.budget * scale, HPS * scale
+        package.save(update_fields=["budget", "owner_estimate"])
     (key,) = sealing_keys_deal(actor="test", tender=tender)
     for name, (company, user) in companies.items():
         token = api.token_for(user)
         assert register(api, token, tender).status_code == 201
-        plain = _package(tmp_path / name, _document(tender, company, name))
+        plain = _package(tmp_path / name, _document(tender, company, name, scale))
         response = put(api, token, tender, "offer", seal(plain, key.recipient))
         assert response.status_code == 201, response.content
     members = users_with_role(Role.COMMITTEE_MEMBER, f"committee:{org.committee.pk}")
@@ -450,6 +458,14 @@ def test_objections_appeal_sppbj_and_contract(opened, org):
         },
     )
     assert answered.status_code == 200 and answered.json()["answered_late"] is False
+    told = Notification.objects.filter(recipient=loser).values_list("title_id", flat=True)
+    assert any("Pengumuman pemenang" in t for t in told)  # every participant heard the award
+    assert any("Sanggah Anda" in t for t in told)  # and the objector its answer
+    public = opened.api.call("GET", f"/tenders/{opened.tender.code}/award").json()
+    rows = {r["company_nib"]: r for r in public["evaluation"]}
+    assert rows[_nib(opened, "B")]["rank"] == 3
+    assert Decimal(rows[_nib(opened, "B")]["corrected_total"]) == Decimal("2456320000")
+    assert public["objections"][0]["answer"].startswith("Koreksi sesuai")
     # After the window: refused, nothing stored.
     clock_module.get_clock().move(timedelta(days=6, hours=1))
     late = opened.api.client.post(
@@ -588,16 +604,11 @@ def test_all_bids_above_hps_fail_the_tender_and_a_retender_is_linked(opened):
     assert new.retender_of.tender == opened.tender
 
 
-def test_above_the_threshold_the_pa_kpa_decides(opened, org, settings):
-    from tangguh.awards.services import decisions
-
-    original = decisions.pa_threshold
-    decisions.pa_threshold = lambda tender: Decimal("1000000000")
-    try:
-        _evaluated_and_qualified(opened)
-        _adopt(opened, "award", _nib(opened, "C"))
-    finally:
-        decisions.pa_threshold = original
+def test_above_the_threshold_the_pa_kpa_decides(api, org, tmp_path):
+    # HPS Rp250 miliar: the winner's Rp187,5 miliar is above the Rp100 miliar threshold.
+    opened = open_three_bids(api, org, tmp_path, scale=100)
+    _evaluated_and_qualified(opened)
+    _adopt(opened, "award", _nib(opened, "C"))
     public = opened.api.call("GET", f"/tenders/{opened.tender.code}/award").json()
     assert public["award"]["status"] == "awaiting_pa" and public["award"]["winner"] is None
     _refused(

@@ -128,6 +128,7 @@ def test_pokja_awards_a_vendor_objects_the_ppk_signs(page, live_server, api, org
     expect(page.locator("#award")).to_contain_text(winner.name)
     expect(page.locator("#award")).to_contain_text("Rp1.875.162.000")
     expect(page.locator("#award")).to_contain_text("Rp2.389.547.250")
+    expect(page.locator("#evaluation")).to_contain_text("Rp2.456.320.000")  # B, corrected
 
     # A losing vendor objects with a document.
     loser_company, loser = opened.companies["B"]

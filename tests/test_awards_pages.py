@@ -237,3 +237,42 @@ def test_pokja_evaluates_and_awards_a_vendor_objects_the_ppk_contracts(opened, o
     assert contract.sppbj.award == award
     public = Client().get(f"/tender/{code}/pemenang/").content.decode()
     assert "600/001/KONTRAK/2024" in public and "Koreksi mengikuti volume" in public
+
+
+def test_the_pokja_records_an_objection_delivered_during_an_outage(opened, org):
+    from tests.test_awards import _adopt, _evaluated_and_qualified
+
+    _evaluated_and_qualified(opened)
+    _adopt(opened, "award", _nib(opened, "C"))
+    award = Award.objects.get()
+    clock_module.get_clock().move(timedelta(days=1))  # an outage is declared once it is over
+    admin = opened.api.token_for(org.users[Role.ADMIN])
+    declared = opened.api.call(
+        "POST",
+        "/outages",
+        token=admin,
+        json={
+            "start": (award.announced_at + timedelta(hours=2)).isoformat(),
+            "end": (award.announced_at + timedelta(hours=9)).isoformat(),
+            "reason": "Jaringan ke pusat data terputus.",
+            "scope": "node",
+        },
+    )
+    assert declared.status_code == 201, declared.content
+    url = f"/pokja/tender/{opened.tender.code}/evaluasi/"
+    pokja = _client(opened.members[0])
+    assert "Sanggah di luar sistem" in pokja.get(url).content.decode()
+    _post(
+        pokja,
+        url,
+        {
+            "action": "outside",
+            "company_nib": _nib(opened, "A"),
+            "outage": declared.json()["outage"]["id"],
+            "received_at": "2024-07-02T15:00",
+            "text": "Sanggah kami sampaikan dengan surat karena sistem tidak dapat diakses.",
+        },
+        "Sanggah di luar sistem dicatat",
+    )
+    objection = Objection.objects.get()
+    assert objection.received_outside and objection.company == opened.companies["A"][0]

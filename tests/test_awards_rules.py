@@ -277,3 +277,18 @@ def test_an_objection_outside_the_system_counts_only_during_a_recorded_outage(op
     assert recorded.status_code == 201, recorded.content
     assert recorded.json()["received_outside"] is True
     assert Objection.objects.get().outage_id == body["outage_id"]
+
+
+def test_the_domestic_preference_ranks_but_the_contract_price_is_the_bid(opened):
+    package = opened.tender.package
+    package.category = "goods"  # HPS Rp2,5 miliar > Rp1 miliar; every bid has TKDN 30%
+    package.save(update_fields=["category"])
+    _evaluated_and_qualified(opened)
+    _adopt(opened, "award", _nib(opened, "C"))
+    award = Award.objects.get()
+    assert award.price == Decimal("1875162000")
+    # HEA = (1 - 0.30 x 0.25) x price
+    assert award.evaluated_price == Decimal("0.925") * Decimal("1875162000")
+    public = opened.api.call("GET", f"/tenders/{opened.tender.code}/award").json()
+    assert Decimal(public["award"]["winner"]["price"]) == Decimal("1875162000")
+    assert Decimal(public["award"]["winner"]["evaluated_price"]) == award.evaluated_price

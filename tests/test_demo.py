@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,7 @@ def test_demo_loads_mimika_once_and_a_second_run_changes_nothing():
         assert "key_identity" not in entry  # members get a sealed key kit, not a raw identity
         assert bool(entry.get("key_kit")) == (entry["role"] == "committee_member")
     _check_key_kits(logins)
+    _check_outage_extension()
 
     again, logins_again = demo_ensure()
     assert not again
@@ -97,6 +99,38 @@ def test_demo_loads_mimika_once_and_a_second_run_changes_nothing():
         WorkUnit.objects.count(),
     )
     assert audit_head() == head
+    assert audit_verify().ok
+
+
+def _check_outage_extension() -> None:
+    """The demo's history holds a node outage across one tender's bid deadline, declared by
+    the administrator through the real outage services: that tender (and only that one) was
+    extended by the policy, publicly, with the reason, and /status and the tender page show it."""
+    from django.test import Client
+
+    from tangguh.demo.tenders import OUTAGE_AFTER, OUTAGE_BEFORE, OUTAGE_REASON
+    from tangguh.outages.models import Outage, OutageExtension
+    from tangguh.tenders.models import ScheduleChange
+
+    outage = Outage.objects.get()
+    assert (outage.source, outage.scope, outage.reason) == ("declared", "node", OUTAGE_REASON)
+    assert outage.declared_by.username == "admin" and outage.applied_at is not None
+    extension = OutageExtension.objects.get()
+    tender = extension.tender
+    assert tender.title == "Pembangunan Saluran Drainase Primer Jalan Hasanuddin"
+    change = ScheduleChange.objects.get(cause="outage")
+    assert change.tender == tender and extension.schedule_change == change
+    assert f"#{outage.pk}" in change.reason and "Perka LKPP 1/2015" in change.reason
+    bid = next(row for row in change.diff if row["stage"] == "bid_submission")
+    old_end, new_end = (datetime.fromisoformat(bid[k][1]) for k in ("before", "after"))
+    assert (outage.start, outage.end) == (old_end - OUTAGE_BEFORE, old_end + OUTAGE_AFTER)
+    # 20 hours lost round up to a day, then a full working day after service returned.
+    assert new_end - old_end >= timedelta(days=1) and new_end > outage.end
+    assert tender.stages.get(kind="bid_submission").end == new_end
+    status = Client().get("/status").content.decode()
+    assert f'data-outage="{outage.pk}"' in status and f'href="/tender/{tender.code}/"' in status
+    page = Client().get(f"/tender/{tender.code}/").content.decode()
+    assert "Perpanjangan otomatis karena gangguan layanan" in page
     assert audit_verify().ok
 
 

@@ -21,6 +21,7 @@ from tangguh.opendata.models import Release
 from tangguh.opendata.services.validation import SchemaUnavailable, schema_dir, validate_package
 from tangguh.tenders.models import Tender, TenderStage
 from tests.test_clarification import _addendum, _shifted
+from tests.test_offline import _published_minute, outage  # noqa: F401
 from tests.test_opening import _past_deadline, _plain_share, _release, _token, sealed  # noqa: F401
 from tests.test_tender_workflow import _announced
 
@@ -149,9 +150,9 @@ def test_every_release_kind_of_the_workflow_passes_libcoveocds_offline(api, org,
     assert any(c.startswith("Perubahan jadwal bersama adendum") for c in causes)
     assert any(c.startswith("Adendum dokumen pemilihan") for c in causes)
     assert all(a["rationale"] for a in amendments.values())
-    outage = next(a for a in amendments.values() if "gangguan" in a["description"])
-    assert outage["releaseID"] == f"{ocid}-tenderAmendment-3"
-    assert outage["amendsReleaseID"] == f"{ocid}-tenderAmendment-2"
+    extension = next(a for a in amendments.values() if "gangguan" in a["description"])
+    assert extension["releaseID"] == f"{ocid}-tenderAmendment-3"
+    assert extension["amendsReleaseID"] == f"{ocid}-tenderAmendment-2"
     # Each release carries the amendments known then, linked to the release that made them.
     first_amendment = package["releases"][2]["tender"]["amendments"]
     assert {a["releaseID"] for a in first_amendment} == {f"{ocid}-tenderAmendment-1"}
@@ -277,3 +278,69 @@ def test_no_exported_release_carries_personal_data(api, org, tokens, clock, tmp_
     for user in org.users.values():
         assert user.username not in text
         assert not user.display_name or user.display_name not in text
+
+
+def test_the_demo_node_publishes_only_valid_releases(settings):
+    """`tangguh demo`'s Mimika data, made through the real services: every release it
+    publishes passes libcoveocds offline and our checks."""
+    from tangguh.demo.services import demo_ensure
+    from tangguh.opendata.selectors import release_bodies
+
+    demo_ensure()
+    releases = [json.loads(body) for body in release_bodies(0, 10**9)]
+    kinds = {r["tag"][0] for r in releases}
+    assert {"planning", "tender", "tenderAmendment", "tenderCancellation"} <= kinds
+    package = {
+        "uri": "https://lpse.mimikakab.go.id/api/v1/ocds/export/demo",
+        "version": "1.1",
+        "publishedDate": "2024-06-24T10:00:00+09:00",
+        "publisher": {"name": "LPSE Kabupaten Mimika"},
+        "extensions": [],
+        "releases": releases,
+    }
+    assert validated(package).errors == []
+
+
+def test_luring_and_tenderers_pass_libcoveocds():
+    """What the mapping makes of facts the workflow does not record yet (the offline
+    procedure; tenderers, with award): still valid OCDS."""
+    from tangguh.domain.ocds.facts import OfflineFacts, PartyFacts
+    from tangguh.domain.ocds.mapping import build_release
+    from tests.test_ocds_mapping import T0, _meta, _process
+
+    bidder = PartyFacts(
+        "nib-9120001234567", "CV Karya Timika", ("tenderer",), "ID-NIB", "9120001234567"
+    )
+    process = _process(
+        offline=(OfflineFacts(T0 + timedelta(days=8), "Berkas diterima pada flashdisk"),),
+        tenderers=(bidder,),
+        number_of_tenderers=1,
+    )
+    releases = [
+        build_release(process, _meta(kind)) for kind in ("planning", "tender", "tenderUpdate")
+    ]
+    package = {
+        "uri": "https://lpse.example/p",
+        "version": "1.1",
+        "publishedDate": "2024-06-24T10:00:00+09:00",
+        "publisher": {"name": "LPSE"},
+        "releases": releases,
+    }
+    assert validated(package).errors == []
+
+
+def test_a_tender_with_an_offline_step_is_labelled_luring_in_every_release(
+    api,
+    org,
+    outage,  # noqa: F811
+):
+    """A sealed file received on media, in a published minute: every release of the tender
+    from then on says luring, and stays valid OCDS."""
+    _published_minute(api, outage)
+    package = feed(api)
+    assert [r["tag"][0] for r in package["releases"]] == ["planning", "tender"]
+    tender = package["releases"][-1]["tender"]
+    assert tender["procurementMethodDetails"].endswith("(Luring)")
+    assert tender["submissionMethod"] == ["electronicSubmission", "inPerson"]
+    assert "berita acara penerimaan luring 1" in tender["submissionMethodDetails"]
+    assert validated(package).errors == []

@@ -19,6 +19,7 @@ from tangguh.awards.selectors import (
     current_award,
     evaluation_compute,
     evaluation_snapshot,
+    public_evaluation,
     tender_contract,
     tender_failures,
     tender_minutes,
@@ -54,7 +55,7 @@ from tangguh.awards.services.workspace import (
 )
 from tangguh.bids.services.opening import is_committee_member
 from tangguh.bids.services.receipts import rfc3339
-from tangguh.core.errors import PermissionDenied
+from tangguh.core.errors import NotFound, PermissionDenied
 from tangguh.qualification.selectors import qualification_item_values, qualification_profile_view
 from tangguh.vendors.selectors import vendor_companies_of
 
@@ -183,8 +184,6 @@ def read_qualification(request, code: str, nib: str):
     require_member(request.auth, tender, "evaluation.qualification_read")
     bid = next((b for b in evaluation_compute(tender).bids if b.company.nib == nib), None)
     if bid is None:
-        from tangguh.core.errors import NotFound
-
         raise NotFound("evaluation.bid_unknown", "Penawaran tidak ditemukan.", "No such bid.")
     view = qualification_profile_view(bid.company)
     return {
@@ -384,6 +383,7 @@ def award_public(tender) -> dict:
             "minutes_document_id": minute.document_id,
             "pa_note": award.pa_note or None,
         },
+        "evaluation": public_evaluation(award) if announced else [],
         "objections": [_objection_out(o, full=False) for o in award_objections(award)]
         if announced
         else [],

@@ -451,3 +451,20 @@ def bidder_company_ids(tender: Tender) -> set[int]:
             "envelope__company_id", flat=True
         )
     )
+
+
+def public_evaluation(award) -> list[dict]:
+    """The evaluation result as the committee adopted it (the award minute's snapshot): every
+    bidder with its bid price, corrected price, evaluated price, rank or the reason it failed."""
+    return [
+        {
+            "company": b["company"],
+            "company_nib": b["company_nib"],
+            "stated_total": b["stated_total"],
+            "corrected_total": b["corrected_total"],
+            "evaluated_price": b["evaluated_price"],
+            "rank": b["rank"],
+            "excluded": b["excluded"],
+        }
+        for b in award.minute.content["evaluation"]["bids"]
+    ]

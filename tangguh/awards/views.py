@@ -22,6 +22,7 @@ from tangguh.awards.selectors import (
     current_award,
     evaluation_compute,
     evaluation_snapshot,
+    public_evaluation,
     tender_contract,
     tender_failures,
     tender_minutes,
@@ -42,6 +43,7 @@ from tangguh.awards.services.objections import (
     appeal_guarantee_confirm,
     objection_answer,
     objection_file,
+    objection_record_outside,
 )
 from tangguh.awards.services.workspace import (
     CheckItem,
@@ -51,8 +53,10 @@ from tangguh.awards.services.workspace import (
     clarification_record,
 )
 from tangguh.bids.services.opening import is_committee_member
+from tangguh.core.calendar import node_calendar
 from tangguh.core.errors import InvalidInput, NotFound, ServiceError
 from tangguh.domain.roles import Role
+from tangguh.outages.models import Outage
 from tangguh.tenders.models import Tender
 from tangguh.vendors.selectors import vendor_companies_of
 
@@ -165,7 +169,26 @@ def _evaluation_action(request, tender: Tender) -> str:
             upheld=post.get("upheld") == "1",
         )
         return "Jawaban sanggah dicatat / objection answered."
+    if action == "outside":
+        objection_record_outside(
+            actor=user,
+            tender=tender,
+            company_nib=post.get("company_nib", ""),
+            text=post.get("text", ""),
+            received_at=_moment(post.get("received_at")),
+            outage_id=_int(post.get("outage")),
+        )
+        return "Sanggah di luar sistem dicatat / objection outside the system recorded."
     raise InvalidInput("form.action", "Tindakan tidak dikenal.", "Unknown action.")
+
+
+def _moment(value) -> dt.datetime:
+    """A local date and time from the form, in the node's zone."""
+    try:
+        naive = dt.datetime.fromisoformat(value or "")
+    except ValueError as exc:
+        raise InvalidInput("form.date", "Waktu tidak sah.", "Invalid time.") from exc
+    return naive.replace(tzinfo=node_calendar().tz) if naive.tzinfo is None else naive
 
 
 @login_required
@@ -200,6 +223,9 @@ def evaluation_page(request, code: str):
             "failures": tender_failures(tender),
             "reasons": FailureReason.choices,
             "follow_ups": FollowUp.choices,
+            "outages": list(Outage.objects.filter(counts=True).order_by("-start")[:20])
+            if award
+            else [],
         },
     )
 
@@ -221,6 +247,7 @@ def award_page(request, code: str):
             "award": award if announced else None,
             "pending": award if award and not announced else None,
             "objections": award_objections(award) if announced else [],
+            "evaluation": public_evaluation(award) if announced else [],
             "appeals": award_appeals(award) if announced else [],
             "sppbj": award_sppbj(award) if announced else None,
             "contract": tender_contract(tender),

@@ -20,6 +20,7 @@ from tangguh.bids.services.keys import key_share_check, tender_keys_deal
 from tangguh.clock import FrozenClock
 from tangguh.core.errors import InvalidInput
 from tangguh.organizations.models import Committee, ProcurementUnit, WorkUnit
+from tangguh.outages.services.outages import outage_declare
 from tangguh.planning.services import package_assign, package_create, package_delegate
 from tangguh.tenders.models import Tender
 from tangguh.tenders.services.documents import tender_document_add
@@ -43,9 +44,27 @@ class DemoTender:
     assign: bool = True
     cancel_reason: str = ""
     clarify: bool = False  # vendors register and ask; answers, minutes, an addendum follow
+    outage: bool = False  # the node is out across its bid deadline; the admin declares it
 
 
 TENDERS = [
+    # The oldest tender, the only one announced when the node goes down (issue 7, the June 2024
+    # incident in small): its deadline is extended by the outage policy, publicly, with the
+    # reason, and /status shows it. Announced before every other tender so no other demo
+    # tender is touched, whatever weekday the demo is loaded on.
+    DemoTender(
+        "Pembangunan Saluran Drainase Primer Jalan Hasanuddin",
+        "dinas-pupr",
+        "ppk.pupr",
+        "works",
+        5_400_000_000,
+        5_230_000_000,
+        "Jl. Hasanuddin, Timika",
+        0,
+        59.5,
+        57,
+        outage=True,
+    ),
     DemoTender(
         "Peningkatan Jalan SP 2 – SP 5 (Lanjutan)",
         "dinas-pupr",
@@ -258,6 +277,10 @@ def load_tenders(
             tender_propose_schedule(actor=member, tender_id=tender.pk)
             keys_deal_and_check(tender=tender, member=member, identities=member_identities)
             tender_announce(actor=member, tender_id=tender.pk)
+            if demo.outage:
+                bid_end = tender.stages.get(kind="bid_submission").end
+                at = bid_end + OUTAGE_AFTER + OUTAGE_DECLARED_AFTER
+                heapq.heappush(steps, (at, index, "outage", demo))
             if demo.clarify:
                 start = tender.stages.get(kind="clarification").start
                 for hours, later in ((1, "ask"), (3, "answer"), (5, "addendum")):
@@ -269,6 +292,33 @@ def load_tenders(
         elif step == "cancel":
             tender = Tender.objects.get(package_id=packages[index])
             tender_cancel(actor=member, tender_id=tender.pk, reason=demo.cancel_reason)
+        elif step == "outage":
+            node_outage(tender=Tender.objects.get(package_id=packages[index]))
+
+
+# The demo's outage: the node cannot be reached from the day before a bid deadline to the day
+# after; the administrator declares it once service is back, and the outage policy (RULES.md
+# "Outage extension policy") extends the deadline through the real outage services.
+OUTAGE_BEFORE = timedelta(hours=20)
+OUTAGE_AFTER = timedelta(hours=22)
+OUTAGE_DECLARED_AFTER = timedelta(hours=2)
+OUTAGE_REASON = (
+    "Node tidak dapat dijangkau: jaringan ke pusat data terputus (kabel serat optik "
+    "Timika–Jayapura) / The node could not be reached: the fibre link to the data centre "
+    "was cut"
+)
+
+
+def node_outage(*, tender: Tender) -> None:
+    """The administrator declares the outage across ``tender``'s bid deadline (the schedule
+    before any outage), which extends it: a public schedule change citing the outage."""
+    deadline = tender.stages.get(kind="bid_submission").end
+    outage_declare(
+        actor=User.objects.get(username="admin"),
+        start=deadline - OUTAGE_BEFORE,
+        end=deadline + OUTAGE_AFTER,
+        reason=OUTAGE_REASON,
+    )
 
 
 def keys_deal_and_check(*, tender: Tender, member: User, identities: dict[str, str]) -> None:

@@ -69,6 +69,30 @@ def token_issue(
     return raw, token
 
 
+def token_create_unchecked(*, user: User, label: str, lifetime: timedelta) -> tuple[str, ApiToken]:
+    """A new token for a user the caller has already authenticated some other way (a vendor
+    credential from another node, tangguh.hub); shown only once."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            key_hash=_digest(raw),
+            prefix=raw[:12],
+            label=label[:100],
+            created_at=now,
+            expires_at=now + min(lifetime, MAX_LIFETIME),
+        )
+        audit_append(
+            actor=user,
+            action="token.issued",
+            object_type="api_token",
+            object_id=token.pk,
+            payload={"prefix": token.prefix, "expires_at": token.expires_at.isoformat()},
+        )
+    return raw, token
+
+
 def token_authenticate(*, raw: str) -> tuple[User, ApiToken]:
     """The user and token behind a bearer value, or an error saying why not."""
     token = ApiToken.objects.select_related("user").filter(key_hash=_digest(raw or "")).first()

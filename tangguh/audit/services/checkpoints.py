@@ -24,6 +24,7 @@ from tangguh.domain.checkpoint import (
     log_extends,
     parse_checkpoint_payload,
 )
+from tangguh.hub.services.outbox import checkpoint_enqueue
 from tangguh.organizations.selectors import node_get
 
 # How old the newest checkpoint may be before a request for "the current one" makes another
@@ -51,9 +52,13 @@ def checkpoint_make() -> Checkpoint:
         )
         keyring = node_keyring()
         token = sign_payload(claim.payload(), keyring=keyring)
-        return Checkpoint.objects.create(
+        checkpoint = Checkpoint.objects.create(
             size=size, head_hash=head_hash, made_at=now, kid=keyring.active().kid, token=token
         )
+        # Held outside the node too (the national hub, through the outbox), a checkpoint lets
+        # a restore from an old backup be recognised as a rollback.
+        checkpoint_enqueue(checkpoint=checkpoint, node=claim.node)
+        return checkpoint
 
 
 def checkpoint_current() -> Checkpoint:

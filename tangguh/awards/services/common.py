@@ -12,6 +12,9 @@ from tangguh.core.calendar import node_calendar
 from tangguh.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from tangguh.domain.roles import Permission
 from tangguh.domain.rulesets import RuleSet, ruleset_by_code, ruleset_in_force
+from tangguh.notifications.messages import Message
+from tangguh.notifications.selectors import company_users
+from tangguh.notifications.services import notification_send
 from tangguh.tenders.models import Tender
 
 __all__ = ["lock_tender"]
@@ -84,3 +87,14 @@ def tender_rules(tender: Tender) -> RuleSet:
     if tender.ruleset_code:
         return ruleset_by_code(tender.ruleset_code)
     return ruleset_in_force(node_calendar().local(tender.announced_at))
+
+
+def tell_company(*, company_id: int, tender: Tender, texts: tuple[str, str, str, str]):
+    """An inbox row (and e-mail after commit) for every user of one vendor company:
+    ``texts`` = (title id, title en, body id, body en)."""
+    title_id, title_en, body_id, body_en = texts
+    notification_send(
+        recipients=company_users([company_id]),
+        tender=tender,
+        message=Message("other", title_id[:200], title_en[:200], body_id, body_en),
+    )

@@ -20,6 +20,7 @@ from tangguh.awards.services.common import (
     invalid,
     lock_tender,
     require_work_unit,
+    tell_company,
     tender_rules,
 )
 from tangguh.awards.services.objections import appeal_deadline
@@ -96,6 +97,16 @@ def sppbj_issue(*, actor: User, tender: Tender, number: str) -> Sppbj:
                 "price": str(award.price),
                 "late": sppbj.late,
             },
+        )
+        tell_company(
+            company_id=award.company_id,
+            tender=tender,
+            texts=(
+                f"SPPBJ tender {tender.code} diterbitkan",
+                f"Letter of award for tender {tender.code}",
+                f"PPK menerbitkan SPPBJ nomor {number} untuk perusahaan Anda.",
+                f"The PPK issued the letter of award (SPPBJ) number {number} to your company.",
+            ),
         )
     return sppbj
 

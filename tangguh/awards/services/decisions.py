@@ -356,12 +356,14 @@ def minute_decide(*, actor: User, tender: Tender, minute_id: int) -> Minute:
         )
     if minute.kind == MinuteKind.EVALUATION:
         current = {"kind": "evaluation", **evaluation_snapshot(evaluation_compute(tender))}
-        if content_sha256(current) != minute.content_sha256:
-            raise conflict(
-                "minute.stale",
-                "Data evaluasi berubah sejak berita acara diusulkan; usulkan ulang.",
-                "The evaluation changed since the minute was proposed; propose it again.",
-            )
+    else:  # the award must still be what the rules allow, on the same figures
+        current = _award_content(tender, minute.content["winner"]["company_nib"])
+    if content_sha256(current) != minute.content_sha256:
+        raise conflict(
+            "minute.stale",
+            "Data evaluasi berubah sejak berita acara diusulkan; usulkan ulang.",
+            "The evaluation changed since the minute was proposed; propose it again.",
+        )
     now = clock.now()
     pdf = render_pdf(
         template="awards/minutes.html", context=_pdf_context(tender, minute, members, now)
@@ -477,7 +479,7 @@ def _announce(*, actor: User, tender: Tender, award: Award) -> None:
         recipients=tender_participant_users(tender),
         tender=tender,
         message=Message(
-            "award",
+            "other",  # no "award" kind in tangguh.notifications yet
             f"Pengumuman pemenang tender {tender.code}"[:200],
             f"Award announced for tender {tender.code}"[:200],
             f"Pemenang tender {tender.code} {tender.title}: {award.company.name}, {price}. "

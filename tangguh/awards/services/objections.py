@@ -29,6 +29,7 @@ from tangguh.awards.services.common import (
     not_found,
     require_member,
     require_work_unit,
+    tell_company,
     tender_rules,
 )
 from tangguh.core.calendar import node_calendar
@@ -248,6 +249,17 @@ def objection_answer(
             object_id=tender.code,
             payload={"objection": objection.pk, "upheld": upheld, "late": objection.answered_late},
         )
+        verdict_id, verdict_en = ("diterima", "upheld") if upheld else ("ditolak", "rejected")
+        tell_company(
+            company_id=objection.company_id,
+            tender=tender,
+            texts=(
+                f"Sanggah Anda pada tender {tender.code} telah dijawab",
+                f"Your objection on tender {tender.code} is answered",
+                f"Pokja Pemilihan menjawab sanggah Anda ({verdict_id}):\n\n{answer}",
+                f"The selection committee answered your objection ({verdict_en}):\n\n{answer}",
+            ),
+        )
     return objection
 
 
@@ -407,5 +419,15 @@ def appeal_answer(
             object_type="tender",
             object_id=tender.code,
             payload={"appeal": appeal.pk, "upheld": upheld},
+        )
+        tell_company(
+            company_id=appeal.company_id,
+            tender=tender,
+            texts=(
+                f"Sanggah banding Anda pada tender {tender.code} telah dijawab",
+                f"Your appeal on tender {tender.code} is answered",
+                f"PA/KPA menjawab sanggah banding Anda:\n\n{answer}",
+                f"The PA/KPA answered your appeal:\n\n{answer}",
+            ),
         )
     return appeal

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.apps import apps
 from django.conf import settings
 
 from tangguh.bids.models import ClosingStatement, Opening
@@ -153,9 +154,26 @@ def _bid_statistics(tender: Tender) -> tuple[tuple[BidStatisticFacts, ...], int 
 
 
 def _offline(tender: Tender) -> tuple[OfflineFacts, ...]:
-    """The offline procedure (SPEC "Offline procedure") is recorded by the resilience app once
-    it exists; the mapping marks every release after such a record *luring*."""
-    return ()
+    """What of the tender happened offline and is public (SPEC "Offline procedure"): published
+    media-receipt minutes and openings held off-line. The mapping labels every release made
+    after such a record *luring*. Read only where the offline app is installed."""
+    if not apps.is_installed("tangguh.offline"):
+        return ()
+    from tangguh.offline.models import MediaMinute, OfflineOpening
+
+    steps = [
+        OfflineFacts(
+            minute.published_at,
+            f"berita acara penerimaan luring {minute.number} ({minute.place}): "
+            f"{minute.files.count()} berkas penawaran tersegel diterima pada media",
+        )
+        for minute in MediaMinute.objects.filter(tender=tender, published_at__isnull=False)
+    ]
+    steps += [
+        OfflineFacts(opening.opened_at, f"pembukaan penawaran luring ({opening.place})")
+        for opening in OfflineOpening.objects.filter(tender=tender)
+    ]
+    return tuple(sorted(steps, key=lambda step: step.date))
 
 
 def _period(stages: dict, kind: StageKind) -> PeriodFacts | None:

@@ -1,4 +1,5 @@
-"""``tangguh audit verify [--checkpoint FILE]`` and ``tangguh audit checkpoint``."""
+"""``tangguh audit verify [--checkpoint FILE | --dossier DIR_OR_FILE]``, ``tangguh audit
+checkpoint`` and ``tangguh audit dossier CODE DEST``."""
 
 import json
 from pathlib import Path
@@ -7,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tangguh.audit.selectors import audit_verify
 from tangguh.audit.services.checkpoints import checkpoint_make, checkpoint_verify
+from tangguh.integrity.management.dossier import dossier_check, dossier_export
 
 
 def _token_from(path: str) -> str:
@@ -36,12 +38,24 @@ class Command(BaseCommand):
         verify.add_argument(
             "--checkpoint", metavar="FILE", help="a checkpoint saved earlier (JWS or JSON)"
         )
+        verify.add_argument(
+            "--dossier", metavar="DIR_OR_FILE", help="an auditor dossier (directory or .tar)"
+        )
         sub.add_parser("checkpoint", help="sign a checkpoint now and print it (for cron)")
+        dossier = sub.add_parser("dossier", help="export a tender's auditor dossier")
+        dossier.add_argument("code", help="the tender code")
+        dossier.add_argument("dest", help="a new directory, or a file ending in .tar")
 
     def handle(self, *args, **options):
         if options["action"] == "checkpoint":
             made = checkpoint_make()
             self.stdout.write(made.token)
+            return
+        if options["action"] == "dossier":
+            self.stdout.write(dossier_export(options["code"], options["dest"]))
+            return
+        if options.get("dossier"):
+            self.stdout.write(dossier_check(options["dossier"]))
             return
         if options.get("checkpoint"):
             verdict = checkpoint_verify(_token_from(options["checkpoint"]))

@@ -1,0 +1,145 @@
+"""The hub over the API: a vendor's credential (``GET /me/credential``), logging in with one
+from another node (``POST /auth/credential``), the trust list and the adapters' status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from tangguh.accounts.api import Strict, bearer, browser_or_bearer, client_address
+from tangguh.accounts.services.permissions import permission_require
+from tangguh.accounts.services.tokens import token_create_unchecked
+from tangguh.domain.roles import Permission
+from tangguh.hub.selectors import hub_status, trusted_nodes
+from tangguh.hub.services.credentials import (
+    credential_issue,
+    credential_login,
+    credential_token_lifetime,
+)
+
+router = Router(tags=["hub"])
+me_router = Router(tags=["hub"])
+auth_router = Router(tags=["auth"])
+
+
+class CredentialOut(Schema):
+    credential: str
+    node: str
+    company_id: int
+    company_nib: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+@me_router.get(
+    "/credential",
+    auth=browser_or_bearer,
+    response=CredentialOut,
+    summary="A vendor credential signed by this node, for logging in on other nodes",
+)
+def my_credential(request, company_id: int | None = None):
+    issued = credential_issue(actor=request.auth, company_id=company_id)
+    return {
+        "credential": issued.token,
+        "node": issued.node,
+        "company_id": issued.company.pk,
+        "company_nib": issued.company.nib,
+        "issued_at": issued.issued_at,
+        "expires_at": issued.expires_at,
+    }
+
+
+class CredentialIn(Strict):
+    credential: str = Field(max_length=16000)
+    label: str = Field(default="", max_length=100)
+
+
+class CredentialTokenOut(Schema):
+    token: str
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type name, not a secret
+    expires_at: datetime
+    username: str
+    home_node: str
+    company_id: int
+
+
+@auth_router.post(
+    "/credential",
+    response={201: CredentialTokenOut},
+    summary="Log in with a vendor credential from another node (verified offline)",
+)
+def login_with_credential(request, payload: CredentialIn):
+    user, claims = credential_login(
+        token=payload.credential, address=client_address(request), channel="api"
+    )
+    raw, token = token_create_unchecked(
+        user=user,
+        label=payload.label or f"credential {claims.node}",
+        lifetime=credential_token_lifetime(claims),
+    )
+    return Status(
+        201,
+        {
+            "token": raw,
+            "expires_at": token.expires_at,
+            "username": user.username,
+            "home_node": claims.node,
+            "company_id": user.credential_link.company_id,
+        },
+    )
+
+
+class TrustedNodeOut(Schema):
+    name: str
+    kids: list[str]
+    revoked_kids: list[str]
+    source: str
+    imported_at: datetime
+
+
+@router.get(
+    "/trust", response=list[TrustedNodeOut], summary="The nodes whose keys this node trusts"
+)
+def trust_list(request):
+    return [
+        {
+            "name": node.name,
+            "kids": [key["kid"] for key in node.jwks.get("keys", [])],
+            "revoked_kids": node.revoked_kids,
+            "source": node.source,
+            "imported_at": node.imported_at,
+        }
+        for node in trusted_nodes()
+    ]
+
+
+class ServiceOut(Schema):
+    service: str
+    name_id: str
+    name_en: str
+    connected: bool
+    last_attempt_at: datetime | None
+    last_ok_at: datetime | None
+    last_error: str
+
+
+class OutboxOut(Schema):
+    kind: str
+    waiting: int
+    delivered: int
+    oldest_waiting_at: datetime | None
+
+
+class HubStatusOut(Schema):
+    services: list[ServiceOut]
+    outbox: list[OutboxOut]
+
+
+@router.get(
+    "/status", auth=bearer, response=HubStatusOut, summary="National services and the outbox"
+)
+def status(request):
+    permission_require(user=request.auth, permission=Permission.MANAGE_NODE, action="hub.status")
+    return hub_status()
