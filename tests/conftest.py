@@ -17,6 +17,25 @@ from tangguh.domain.roles import Role
 # (pytest tests/domain -p no:django).
 
 
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the serialized database after itself.
+
+    A transactional test without ``serialized_rollback`` flushes the tables and lets
+    ``post_migrate`` recreate the content types; a serialized one that runs next (xdist decides
+    the order) then inserts the same content types again and fails with an IntegrityError. Made
+    uniform here, no test depends on the order the workers pick.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(request):
     """Argon2 costs ~0.2 s a hash and fixtures build a dozen accounts; tests about who may act

@@ -235,9 +235,10 @@ def test_the_pages_download_a_credential_and_log_in_with_one(org, clock, home, t
     assert download["Content-Disposition"].startswith("attachment;")
     assert verify_jws(download.content.decode(), node_keyring().jwks()).payload["iss"]
 
-    token, claims = from_home(org, home)
+    token, _ = from_home(org, home)
     trust(home, tmp_path)
     visitor = Client()
+    assert b"/masuk/kredensial/" in visitor.get("/masuk/").content
     wrong = visitor.post("/masuk/kredensial/", {"credential": _tamper(token, name="X")})
     assert wrong.status_code == 401 and b"credential.tampered" in wrong.content
     response = visitor.post("/masuk/kredensial/", {"credential": token})

@@ -5,9 +5,10 @@ A Mimika (WIT) tender in its bid window — opened Monday 10 June 2024, deadline
 2024 15:00 WIT — has bids from two vendors (sealed with the reference ``age`` CLI, uploaded
 through the real API, each with its receipt). The node is then out of service from 20 June
 2024 00:54 WIB to 1 July 2024 00:00 WIB, ten days across the deadline, recorded either as the
-heartbeat gap the node finds when it comes back or as an outage the administrator declares
-(the Mimika node could not be reached although nothing on it stopped: a heartbeat alone cannot
-see that). Either way:
+heartbeat gap the node finds when it comes back (``heartbeat_beat(startup=True)``, as ``tangguh
+serve`` beats before serving) or as an outage the administrator declares over the API (the
+Mimika node could not be reached although nothing on it stopped: a heartbeat alone cannot see
+that). Either way:
 
 - the deadline is extended by rule to Tuesday 2 July 2024 15:00 WIT (5 days for 4 d 12 h
   lost → Saturday 29 June → Monday 1 July; service returned 1 July 02:00 WIT, leaving 7
@@ -107,10 +108,11 @@ def june(clock, settings, tmp_path):
 
 
 class Node:
-    """The node as its users meet it on the moving clock. On the heartbeat path it beats
-    before every action, as ``tangguh serve`` does each minute while it runs; on the declared
-    path nothing on the node stopped (it only could not be reached), and the administrator
-    records the outage."""
+    """The node as its users meet it on the moving clock. On the heartbeat path it beats on
+    the way to every moment, as ``tangguh serve`` does while it runs, so the only silence the
+    heartbeat finds is the outage. On the declared path no beat is recorded at all (a node
+    whose outage the heartbeat could not see, as in Mimika where the node could not be
+    reached), and the administrator declares the outage."""
 
     def __init__(self, clock, api, beats: bool):
         self.clock, self.api, self.beats = clock, api, beats

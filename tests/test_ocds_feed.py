@@ -237,7 +237,7 @@ def test_a_reader_sees_every_release_exactly_once_while_processes_publish():
     assert [positions[i] for i in seen] == sorted(positions[i] for i in seen)
     assert sorted(positions.values()) == list(range(1, len(expected) + 1))  # dense
     # The reader really read while the writers wrote.
-    assert while_writing >= 10
+    assert while_writing >= 5
 
 
 @pytest.mark.django_db

@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import subprocess
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pyotp
+import pyrage
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
@@ -277,6 +279,7 @@ def test_a_file_from_media_is_confirmed_published_imported_and_opened_as_luring(
     listing = api.call("GET", f"/tenders/{code}/opening").json()
     prices = {row["sha256"]: row for row in listing["openings"][0]["envelopes"]}
     assert prices[sha]["ok"] is True
+    assert [row["luring"] for row in prices.values()].count(True) == 1 and prices[sha]["luring"]
     assert Decimal(prices[sha]["total_price"]) == Decimal(OFFLINE_PRICE)
     assert OpenedEnvelope.objects.get(envelope=envelope).total_price == Decimal(OFFLINE_PRICE)
 
@@ -595,3 +598,20 @@ def test_in_a_browser_the_vendor_and_the_members_confirm_the_minute(
     expect(row).to_contain_text("luring")
     expect(row).to_contain_text(sha)
     assert MediaMinute.objects.get().published_at is not None
+
+
+def test_a_listed_file_that_is_not_properly_sealed_is_refused_like_an_upload(api, org, outage):
+    """The hash alone is not enough: the file must pass the upload's age check (one X25519
+    stanza — here it is sealed to the tender's key and to someone else's too)."""
+    o = outage
+    extra = str(pyrage.x25519.Identity.generate().to_public())
+    twice = subprocess.run(
+        ["/usr/bin/age", "-r", o.key.recipient, "-r", extra],
+        input=b"penawaran untuk dua penerima " * 40,
+        check=True,
+        capture_output=True,
+    ).stdout
+    _published_minute(api, o, twice)
+    before = blob_files()
+    _refused(_import(api, o, o.members[0], twice), 400, "bid.stanza_count")
+    assert blob_files() == before and not OfflineEnvelope.objects.exists()

@@ -24,6 +24,7 @@ from tangguh.bids.services.opening import (
 )
 from tangguh.bids.services.receipts import rfc3339
 from tangguh.evaluation.selectors import technical_results_complete
+from tangguh.offline.selectors import luring_envelope_ids
 from tangguh.participation.http import blob_attachment
 
 router = Router(tags=["opening"])
@@ -74,9 +75,11 @@ def _opening_out(opening: Opening, *, pokja: bool) -> dict:
     if opening.opened_at is None:
         return out
     rows = OpenedEnvelope.objects.filter(opening=opening).select_related("envelope__company")
+    luring = luring_envelope_ids(opening.tender)  # received on media (offline procedure)
     for row in rows:
         envelope = row.envelope
         item = {
+            "luring": envelope.pk in luring,
             "company": envelope.company.name,
             "company_nib": envelope.company.nib,
             "sha256": envelope.sha256,

@@ -11,8 +11,9 @@ from pydantic import Field
 from tangguh.accounts.api import Strict, bearer, browser_or_bearer, client_address
 from tangguh.accounts.services.permissions import permission_require
 from tangguh.accounts.services.tokens import token_create_unchecked
+from tangguh.core.errors import NotFound
 from tangguh.domain.roles import Permission
-from tangguh.hub.selectors import hub_status, trusted_nodes
+from tangguh.hub.selectors import hub_status, registry_lookup, rup_lookup, trusted_nodes
 from tangguh.hub.services.credentials import (
     credential_issue,
     credential_login,
@@ -143,3 +144,63 @@ class HubStatusOut(Schema):
 def status(request):
     permission_require(user=request.auth, permission=Permission.MANAGE_NODE, action="hub.status")
     return hub_status()
+
+
+class RegistryOut(Schema):
+    nib: str
+    name: str
+    status: str
+    data: dict
+    synced_at: datetime
+
+
+@router.get(
+    "/registry/{nib}",
+    auth=bearer,
+    response=RegistryOut,
+    summary="A vendor in the local copy of the national registry (SIKaP)",
+)
+def registry_vendor(request, nib: str):
+    permission_require(
+        user=request.auth, permission=Permission.VERIFY_VENDORS, action="hub.registry_lookup"
+    )
+    found = registry_lookup(nib)
+    if found is None:
+        raise NotFound(
+            "hub.registry_not_found",
+            "NIB ini tidak ada dalam salinan registri penyedia nasional (terakhir ditarik).",
+            "This NIB is not in the local copy of the national vendor registry (as last pulled).",
+            field="nib",
+        )
+    return found
+
+
+class RupOut(Schema):
+    rup_code: str
+    fiscal_year: int
+    title: str
+    work_unit: str
+    category: str
+    budget: str
+    synced_at: datetime
+
+
+@router.get("/rup/{rup_code}", response=RupOut, summary="A plan line in the local copy of SiRUP")
+def rup_line(request, rup_code: str):
+    found = rup_lookup(rup_code)
+    if found is None:
+        raise NotFound(
+            "hub.rup_not_found",
+            "Kode RUP ini tidak ada dalam salinan SiRUP (terakhir ditarik).",
+            "This RUP code is not in the local copy of SiRUP (as last pulled).",
+            field="rup_code",
+        )
+    return {
+        "rup_code": found.rup_code,
+        "fiscal_year": found.fiscal_year,
+        "title": found.title,
+        "work_unit": found.work_unit,
+        "category": found.category,
+        "budget": str(found.budget),
+        "synced_at": found.synced_at,
+    }
