@@ -26,6 +26,7 @@ from tangguh.integrity.api import tenders_router as integrity_tenders_router
 from tangguh.notifications.api import router as inbox_router
 from tangguh.offline.api import router as offline_router
 from tangguh.opendata.api import router as ocds_router
+from tangguh.organizations.api import holidays_router
 from tangguh.organizations.api import router as organizations_router
 from tangguh.outages.api import router as outages_router
 from tangguh.outages.api import status_router
@@ -47,6 +48,7 @@ install_error_handlers(api)
 api.add_router("/node", node_router)
 api.add_router("/auth", auth_router)
 api.add_router("/organizations", organizations_router)
+api.add_router("/holidays", holidays_router)
 api.add_router("/vendors", vendors_router)
 api.add_router("/audit", audit_router)
 api.add_router("/ocds", ocds_router)

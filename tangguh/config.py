@@ -15,8 +15,15 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tangguh.domain.ocds.identifiers import valid_prefix
+
 SANDBOX = "sandbox"
 PRODUCTION = "production"
+# The ocid prefix of a node that has not registered one yet: of the registered form (``ocds-``
+# + 6 lowercase letters or digits, OCDS "Identifiers"), so its releases validate, and plainly
+# not a real publisher's. A node publishing for real sets TANGGUH_OCDS_PREFIX to the prefix
+# the Open Contracting Partnership registered for it.
+DEFAULT_OCDS_PREFIX = "ocds-tgsbox"
 INDONESIAN_ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 
 
@@ -129,6 +136,14 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     if len(secret_key) < 40 and not sandbox:
         raise UnsafeConfiguration("TANGGUH_SECRET_KEY: must be at least 40 characters")
 
+    ocds_prefix = (environ.get("TANGGUH_OCDS_PREFIX") or DEFAULT_OCDS_PREFIX).strip()
+    if not valid_prefix(ocds_prefix) and not sandbox:
+        # Every ocid would be refused by the OCDS validator (and by readers that check it).
+        raise UnsafeConfiguration(
+            "TANGGUH_OCDS_PREFIX: must be 'ocds-' followed by 6 lowercase letters or digits "
+            f"(the registered form), got {ocds_prefix!r}"
+        )
+
     origins_raw = environ.get("TANGGUH_CSRF_TRUSTED_ORIGINS", "")
     return Config(
         env=env,
@@ -141,7 +156,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         allowed_hosts=allowed_hosts,
         https=_flag(environ.get("TANGGUH_HTTPS"), not sandbox, "TANGGUH_HTTPS"),
         node_name=environ.get("TANGGUH_NODE_NAME") or "LPSE Tangguh",
-        ocds_prefix=environ.get("TANGGUH_OCDS_PREFIX") or "ocds-tangguh",
+        ocds_prefix=ocds_prefix,
         signing_key_dir=Path(environ.get("TANGGUH_SIGNING_KEY_DIR") or data_dir / "keys")
         .expanduser()
         .resolve(),

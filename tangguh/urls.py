@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("tangguh.outages.urls")),
     path("", include("tangguh.offline.urls")),
     path("", include("tangguh.hub.urls")),
+    path("", include("tangguh.organizations.urls")),
     path("", include("tangguh.integrity.urls")),
     path("", include("tangguh.web.urls")),
 ]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tangguh.config import UnsafeConfiguration, load_config
+from tangguh.domain.ocds.identifiers import valid_prefix
 
 
 def test_defaults_are_an_embedded_production_node_in_wit(tmp_path, monkeypatch):
@@ -23,6 +24,9 @@ def test_defaults_are_an_embedded_production_node_in_wit(tmp_path, monkeypatch):
     assert config.https is True
     assert config.clock_start is None
     assert config.signing_key_dir == tmp_path / "var" / "keys"
+    # The default ocid prefix has the registered form: the node's releases validate as OCDS.
+    assert config.ocds_prefix == "ocds-tgsbox"
+    assert valid_prefix(config.ocds_prefix)
 
 
 def test_secret_key_is_generated_once_into_the_data_dir_owner_only(tmp_path):
@@ -68,6 +72,9 @@ def test_environment_overrides_are_used(tmp_path):
         ({"TANGGUH_TIME_ZONE": "Mars/Olympus"}, "TANGGUH_TIME_ZONE"),
         ({"TANGGUH_ENV": "staging"}, "TANGGUH_ENV"),
         ({"TANGGUH_HTTPS": "maybe"}, "TANGGUH_HTTPS"),
+        ({"TANGGUH_OCDS_PREFIX": "ocds-tangguh"}, "TANGGUH_OCDS_PREFIX"),
+        ({"TANGGUH_OCDS_PREFIX": "ocds-ABC123"}, "TANGGUH_OCDS_PREFIX"),
+        ({"TANGGUH_OCDS_PREFIX": "tangguh"}, "TANGGUH_OCDS_PREFIX"),
     ],
 )
 def test_production_refuses_unsafe_or_unusable_settings(tmp_path, environ, names):
@@ -127,3 +134,15 @@ def test_sqlite_file_runs_in_wal_mode_with_durable_commits_and_a_busy_timeout(
     assert synchronous == 2  # FULL: a committed write survives a power cut
     assert busy >= 30000
     assert settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_a_sandbox_may_try_an_unregistered_prefix_but_production_may_not(tmp_path):
+    """A sandbox experimenting with another prefix form is let through (its data is not
+    published); production refuses it, since every ocid it made would fail OCDS validation."""
+    environ = {"TANGGUH_DATA_DIR": str(tmp_path), "TANGGUH_OCDS_PREFIX": "ocds-tangguh"}
+    sandbox = load_config({**environ, "TANGGUH_ENV": "sandbox"})
+    assert sandbox.ocds_prefix == "ocds-tangguh"
+    with pytest.raises(UnsafeConfiguration, match="ocds-tangguh"):
+        load_config(environ)
+    registered = load_config({**environ, "TANGGUH_OCDS_PREFIX": "ocds-a1b2c3"})
+    assert registered.ocds_prefix == "ocds-a1b2c3"

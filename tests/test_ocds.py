@@ -221,8 +221,9 @@ def test_opening_statistics_and_an_outage_decision_publish_a_tender_update(
     org,
     sealed,  # noqa: F811
 ):
-    """A tender announced before open data existed is backfilled; after the quorum opening a
-    Pokja decision on an outage publishes a tenderUpdate with the bids extension statistics."""
+    """A tender announced before open data existed is backfilled; the quorum opening publishes
+    a tenderUpdate with the bids extension statistics, and a Pokja decision on an outage
+    another one carrying the decision."""
     tender = sealed.tender
     out = StringIO()
     call_command("ocds", "backfill", stdout=out)
@@ -231,6 +232,13 @@ def test_opening_statistics_and_an_outage_decision_publish_a_tender_update(
     statement = _past_deadline(api, sealed)
     for member in sealed.members[:2]:
         assert _release(api, sealed, member, _plain_share(member), statement).status_code == 201
+    opened = feed(api)["releases"]
+    assert [r["tag"][0] for r in opened] == ["planning", "tender", "tenderUpdate"]
+    assert {s["measure"]: s["value"] for s in opened[-1]["bids"]["statistics"]} == {
+        "bids": 2,
+        "bidders": 2,
+    }
+    assert "details" not in opened[-1]["bids"]  # bid details wait for the award
     admin = api.token_for(org.users[Role.ADMIN])
     body = {
         "start": (bid.end - timedelta(days=3)).isoformat(),
@@ -249,7 +257,7 @@ def test_opening_statistics_and_an_outage_decision_publish_a_tender_update(
     assert decided.status_code == 200, decided.content
     package = feed(api)
     kinds = [r["tag"][0] for r in package["releases"]]
-    assert kinds == ["planning", "tender", "tenderUpdate"]
+    assert kinds == ["planning", "tender", "tenderUpdate", "tenderUpdate"]
     update = package["releases"][-1]
     statistics = {s["measure"]: s["value"] for s in update["bids"]["statistics"]}
     assert statistics == {"bids": 2, "bidders": 2}
@@ -344,3 +352,77 @@ def test_a_tender_with_an_offline_step_is_labelled_luring_in_every_release(
     assert tender["submissionMethod"] == ["electronicSubmission", "inPerson"]
     assert "berita acara penerimaan luring 1" in tender["submissionMethodDetails"]
     assert validated(package).errors == []
+
+
+def test_an_addendum_alone_publishes_its_own_amendment(api, org, tokens, clock):
+    """An addendum without a schedule change goes through ``tender_published`` like every
+    public change: a tenderAmendment carrying it, at once; an addendum whose schedule change
+    already published it makes no second, identical release."""
+    tender = Tender.objects.get(code=_announced(api, org, tokens))
+    pokja = tokens[Role.COMMITTEE_MEMBER]
+    response = _addendum(
+        api, pokja, tender.code, description="Perubahan spesifikasi atap galvalum."
+    )
+    assert response.status_code == 201, response.content
+    package = feed(api)
+    ocid = f"{PREFIX}-{tender.code}"
+    assert [r["id"] for r in package["releases"]] == [
+        f"{ocid}-planning-1",
+        f"{ocid}-tender-1",
+        f"{ocid}-tenderAmendment-1",
+    ]
+    (amendment,) = package["releases"][-1]["tender"]["amendments"]
+    assert amendment["rationale"] == "Perubahan spesifikasi atap galvalum."
+    assert amendment["releaseID"] == f"{ocid}-tenderAmendment-1"
+    assert amendment["amendsReleaseID"] == f"{ocid}-tender-1"
+    assert validated(package).errors == []
+
+    with_schedule = _addendum(
+        api,
+        pokja,
+        tender.code,
+        stages=_shifted(tender, 7),
+        reason="Adendum kedua; waktu penyusunan penawaran ditambah tujuh hari.",
+        description="Perubahan volume pekerjaan pondasi.",
+    )
+    assert with_schedule.status_code == 201, with_schedule.content
+    kinds = [r["tag"][0] for r in feed(api)["releases"]]
+    assert kinds == ["planning", "tender", "tenderAmendment", "tenderAmendment"]
+
+
+def test_award_contract_and_failure_mappings_pass_libcoveocds():
+    """What the mapping makes of award facts the workflow tests reach less often: a
+    disqualified bid, an unanswered objection, a cancelled award of a tender that then failed."""
+    from dataclasses import replace
+
+    from tangguh.domain.ocds.facts import FailureFacts
+    from tangguh.domain.ocds.mapping import build_release
+    from tests.test_ocds_mapping import T0, _awarded, _meta
+
+    process = _awarded()
+    failure = FailureFacts(T0 + timedelta(days=45), "collusion", "Persekongkolan", "Bukti KPPU.")
+    failed = replace(
+        _awarded(failure=failure),
+        awards=(replace(process.awards[0], status="cancelled"),),
+        contracts=(),
+    )
+    releases = [
+        build_release(process, _meta("award")),
+        build_release(process, _meta("contract")),
+        build_release(failed, _meta("tenderUpdate")),
+    ]
+    package = {
+        "uri": "https://lpse.example/p",
+        "version": "1.1",
+        "publishedDate": "2024-06-24T10:00:00+09:00",
+        "publisher": {"name": "LPSE"},
+        "extensions": [
+            "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/"
+            "v1.1.5/extension.json"
+        ],
+        "releases": releases,
+    }
+    assert validated(package).errors == []
+    broken = json.loads(json.dumps(package))
+    broken["releases"][0]["bids"]["details"][0]["status"] = "winning"  # not in bidStatus.csv
+    assert any("bidStatus" in e for e in validated(broken).errors)

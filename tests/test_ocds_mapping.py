@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,7 +20,11 @@ from tangguh.domain.ocds.checks import package_problems, release_problems
 from tangguh.domain.ocds.codes import ReleaseKind
 from tangguh.domain.ocds.facts import (
     AmendmentFacts,
+    AwardFacts,
+    BidFacts,
+    ContractFacts,
     DocumentFacts,
+    FailureFacts,
     NodeFacts,
     OfflineFacts,
     PartyFacts,
@@ -28,6 +32,7 @@ from tangguh.domain.ocds.facts import (
     PlanningFacts,
     ProcessFacts,
     ReleaseMeta,
+    ReviewFacts,
     StageMove,
     TenderFacts,
 )
@@ -172,11 +177,132 @@ def test_methods_map_to_the_closed_method_codelist(method, expected):
         ("cancelled", False, True, True, ["tenderCancellation"]),
         ("outage_decided", False, False, False, ["tenderUpdate"]),
         ("outage_decided", False, False, True, ["tenderUpdate"]),
+        ("opened", False, False, False, ["tenderUpdate"]),
+        ("award", False, False, False, ["award"]),
+        ("award", False, True, False, ["award"]),
+        ("contract", False, False, False, ["contract"]),
+        ("award_update", False, False, False, ["awardUpdate"]),
+        ("failed", False, False, False, ["tenderUpdate"]),
+        ("award", True, False, False, ["planning", "tender", "award"]),
     ],
 )
 def test_which_releases_a_change_makes(event, first, new, cancelled, kinds):
     made = kinds_to_publish(event=event, first=first, new_amendments=new, cancelled=cancelled)
     assert made == kinds
+
+
+def test_a_backfill_of_a_process_that_got_to_its_contract_makes_every_kind():
+    made = kinds_to_publish(
+        event="announced",
+        first=True,
+        new_amendments=False,
+        cancelled=False,
+        awarded=True,
+        contracted=True,
+    )
+    assert made == ["planning", "tender", "award", "contract"]
+
+
+def _awarded(**changes) -> ProcessFacts:
+    """A process with three evaluated bids (one disqualified), an announced award to the
+    lowest valid bid with an objection and an appeal, and the contract."""
+    bidders = [
+        PartyFacts(
+            f"nib-91200012345{n}", f"CV Karya {n}", ("tenderer",), "ID-NIB", f"91200012345{n}"
+        )
+        for n in (61, 62, 63)
+    ]
+    bids = (
+        BidFacts("penawaran-1", bidders[0], Decimal("2100000000.40"), "valid", rank=1),
+        BidFacts("penawaran-2", bidders[1], Decimal("2200000000"), "valid", rank=2),
+        BidFacts(
+            "penawaran-3", bidders[2], Decimal("1900000000"), "disqualified", reason="SBU mati"
+        ),
+    )
+    review_body = PartyFacts("pa-kpa-1", "PA/KPA Dinas PUPR, Kabupaten Mimika", ("reviewBody",))
+    award = AwardFacts(
+        id="penetapan-1",
+        status="active",
+        date=T0 + timedelta(days=20),
+        supplier=bidders[0],
+        price=Decimal("2100000000.40"),
+        evaluated_price=Decimal("1785000000.34"),
+        reserves=((1, bidders[1], Decimal("2200000000")),),
+        reviews=(
+            ReviewFacts(
+                "sanggah-1", "objection", T0 + timedelta(days=21), bidders[1], "Harga tidak wajar."
+            ),
+            ReviewFacts(
+                "sanggah-banding-1",
+                "appeal",
+                T0 + timedelta(days=25),
+                bidders[1],
+                "Banding.",
+                answered=T0 + timedelta(days=30),
+                upheld=False,
+                answer="Ditolak.",
+            ),
+        ),
+        review_body=review_body,
+    )
+    contract = ContractFacts(
+        id="kontrak-1",
+        award_id="penetapan-1",
+        number="600/1/KONTRAK/2024",
+        value=Decimal("2100000000"),
+        signed_on=date(2024, 7, 25),
+        start_on=date(2024, 7, 26),
+        end_on=date(2024, 12, 20),
+        recorded_at=T0 + timedelta(days=40),
+    )
+    process = _process(tenderers=tuple(bidders), bids=bids, **changes)
+    return replace(process, awards=(award,), contracts=(contract,))
+
+
+def test_an_award_release_maps_the_winner_bids_and_reviews():
+    release = build_release(_awarded(), _meta("award"))
+    assert release_problems(release) == []
+    (award,) = release["awards"]
+    # The bid's own price, whole rupiah; the HEA only in words (it only ranks).
+    assert award["value"] == {"amount": 2100000000, "currency": "IDR"}
+    assert "harga evaluasi Rp1.785.000.000" in award["description"]
+    assert "Pemenang cadangan 1: CV Karya 62" in award["description"]
+    assert [d["documentType"] for d in award["documents"]] == [
+        "evaluationReports",
+        "complaints",
+        "complaints",
+    ]
+    assert "Belum dijawab" in award["documents"][1]["description"]
+    assert "gugur — SBU mati" in award["documents"][0]["description"]
+    statuses = [d["status"] for d in release["bids"]["details"]]
+    assert statuses == ["valid", "valid", "disqualified"]
+    roles = {p["id"]: p["roles"] for p in release["parties"]}
+    assert roles["nib-9120001234561"] == ["tenderer", "supplier"]
+    assert roles["pa-kpa-1"] == ["reviewBody"]
+    assert release["tender"]["status"] == "complete"
+    (contract,) = release["contracts"]
+    assert contract["awardID"] == "penetapan-1"
+    assert contract["dateSigned"] == "2024-07-25T00:00:00+09:00"
+
+
+def test_an_award_to_someone_who_did_not_bid_is_caught():
+    process = _awarded()
+    outsider = PartyFacts("nib-9999999999999", "PT Lain", ("supplier",))
+    award = replace(process.awards[0], supplier=outsider)
+    release = build_release(replace(process, awards=(award,)), _meta("award"))
+    assert any("'nib-9999999999999' is not a tenderer" in p for p in release_problems(release))
+
+
+def test_a_failed_or_cancelled_award_changes_the_tender_status():
+    failure = FailureFacts(T0 + timedelta(days=22), "collusion", "Persekongkolan", "Bukti KPPU.")
+    process = _awarded(failure=failure)
+    cancelled = replace(process.awards[0], status="cancelled")
+    release = build_release(
+        replace(process, awards=(cancelled,), contracts=()), _meta("tenderUpdate")
+    )
+    assert release["tender"]["status"] == "unsuccessful"
+    assert release["awards"][0]["status"] == "cancelled"
+    assert release_problems(release) == []
 
 
 def test_tenderers_are_parties_and_an_award_to_a_non_tenderer_is_caught():

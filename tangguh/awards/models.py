@@ -119,6 +119,29 @@ class ValidityExtension(models.Model):
         return f"{self.company_id} until {self.valid_until}"
 
 
+class ValidityRequest(models.Model):
+    """The system asked the vendor to extend its bid's validity because a schedule change moved
+    the award-to-contract stages past it (issue 6, "Bid validity"): one request per bid and
+    needed date, so the same change never asks twice."""
+
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey("vendors.VendorCompany", on_delete=models.PROTECT, related_name="+")
+    valid_until = models.DateField()  # the bid's validity when asked
+    needed_until = models.DateField()  # the end of the contract stage, local date
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["tender", "company", "-needed_until"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tender", "company", "needed_until"], name="awards_one_validity_request"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} until {self.needed_until}"
+
+
 class MinuteKind(models.TextChoices):
     EVALUATION = "evaluation", "Berita Acara Evaluasi Penawaran"
     AWARD = "award", "Berita Acara Hasil Pemilihan"

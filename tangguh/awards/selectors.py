@@ -31,6 +31,7 @@ from tangguh.awards.models import (
     PriceClarification,
     Sppbj,
     ValidityExtension,
+    ValidityRequest,
 )
 from tangguh.bids.models import OpenedEnvelope, Opening
 from tangguh.bids.services.opening import FAILED_TECHNICAL
@@ -468,3 +469,18 @@ def public_evaluation(award) -> list[dict]:
         }
         for b in award.minute.content["evaluation"]["bids"]
     ]
+
+
+def validity_request_pending(
+    tender: Tender, company_id: int, valid_until: dt.date | None
+) -> ValidityRequest | None:
+    """The latest request to extend this vendor's bid validity that ``valid_until`` (the bid's
+    validity now, extensions included) does not meet yet."""
+    request = (
+        ValidityRequest.objects.filter(tender=tender, company_id=company_id)
+        .order_by("-needed_until")
+        .first()
+    )
+    if request is None or (valid_until is not None and valid_until >= request.needed_until):
+        return None
+    return request

@@ -26,6 +26,7 @@ from tangguh.awards.selectors import (
     tender_contract,
     tender_failures,
     tender_minutes,
+    validity_request_pending,
 )
 from tangguh.awards.services.common import award_tender
 from tangguh.awards.services.contract import contract_record, objection_period_end, sppbj_issue
@@ -51,10 +52,11 @@ from tangguh.awards.services.workspace import (
     bill_set,
     checks_record,
     clarification_record,
+    validity_extend,
 )
 from tangguh.bids.services.opening import is_committee_member
 from tangguh.core.calendar import node_calendar
-from tangguh.core.errors import InvalidInput, NotFound, ServiceError
+from tangguh.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from tangguh.domain.roles import Role
 from tangguh.outages.models import Outage
 from tangguh.tenders.models import Tender
@@ -260,11 +262,45 @@ def award_page(request, code: str):
 # --- vendor ----------------------------------------------------------------------------------
 
 
+def _validity_action(request, companies: dict) -> str:
+    """The vendor extends its bid's validity from its results page (the same service as
+    ``POST /tenders/{code}/bid-validity``)."""
+    tender = award_tender(request.POST.get("code", ""))
+    nib = request.POST.get("company_nib", "")
+    bid = next(
+        (
+            b
+            for b in evaluation_compute(tender).bids
+            if b.company.pk in companies and b.company.nib == nib
+        ),
+        None,
+    )
+    if bid is None:
+        raise PermissionDenied(
+            "objection.not_participant",
+            "Perusahaan Anda tidak memiliki penawaran pada tender ini.",
+            "Your company has no bid in this tender.",
+        )
+    validity_extend(
+        actor=request.user,
+        tender=tender,
+        company=bid.company,
+        valid_until=_date(request.POST.get("valid_until")),
+    )
+    return "Masa berlaku penawaran diperpanjang / bid validity extended."
+
+
 @login_required
 def my_results_page(request):
     companies = {c.pk: c for c in vendor_companies_of(request.user)}
     if not companies:
         return render(request, "web/forbidden.html", status=403)
+    if request.method == "POST":
+        try:
+            messages.success(request, _validity_action(request, companies))
+        except ServiceError as exc:
+            _fail(request, exc)
+        return redirect("awards:my_results")
     rows = []
     tenders = Tender.objects.filter(
         openings__envelopes__envelope__company_id__in=list(companies)
@@ -274,17 +310,34 @@ def my_results_page(request):
         if not mine:
             continue
         award = current_award(tender)
-        snapshot = evaluation_snapshot(evaluation_compute(tender)) if award else None
+        evaluation = evaluation_compute(tender)
+        snapshot = evaluation_snapshot(evaluation) if award else None
         my_rows = [
             b
             for b in (snapshot["bids"] if snapshot else [])
             if b["company_nib"] in {companies[c].nib for c in mine}
         ]
+        contract = tender_contract(tender)
+        validity = []
+        for company_id in sorted(mine):
+            bid = evaluation.bid(company_id)
+            if bid is None or bid.valid_until is None:
+                continue
+            validity.append(
+                {
+                    "company": companies[company_id],
+                    "valid_until": bid.valid_until,
+                    "lapsed": bid.lapsed,
+                    "request": validity_request_pending(tender, company_id, bid.valid_until),
+                    "extendable": contract is None,
+                }
+            )
         rows.append(
             {
                 "tender": tender,
                 "award": award,
                 "mine": my_rows,
+                "validity": validity,
                 "objections": [
                     o for o in (award_objections(award) if award else []) if o.company_id in mine
                 ],

@@ -4,7 +4,9 @@ Deadlines that close a right must fall on a working day within working hours (st
 document (SDP) text on sanggah; Perpres 70/2012 Ps 62(4)-(5) lineage). National holidays and
 *cuti bersama* come from the ``holidays`` package (country ID, categories public and government),
 which follows the yearly Keputusan Bersama Menteri on cuti bersama. Working hours are a node
-setting (our default, RULES.md "Working hours", confidence D).
+setting (our default, RULES.md "Working hours", confidence D). Local days off (a regional
+holiday such as the anniversary of Kabupaten Mimika, or a day the office is closed) are node data
+the administrator keeps; they are passed in, so this module stays pure (RULES.md "Holidays").
 
 Every function takes zone-aware datetimes and states its result in the node's zone.
 """
@@ -12,6 +14,7 @@ Every function takes zone-aware datetimes and states its result in the node's zo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -84,6 +87,21 @@ class WorkingCalendar:
     zone: str = "Asia/Jakarta"
     week: tuple[WorkingHours | None, ...] = DEFAULT_WEEK
     local_days_off: frozenset[dt.date] = field(default_factory=frozenset)
+    # The names of local days off, as (date, name) pairs: a tuple keeps the calendar hashable.
+    local_day_names: tuple[tuple[dt.date, str], ...] = ()
+
+    @classmethod
+    def with_local_days(
+        cls,
+        zone: str,
+        local_days: Mapping[dt.date, str],
+        week: tuple[WorkingHours | None, ...] = DEFAULT_WEEK,
+    ) -> WorkingCalendar:
+        """A calendar whose local days off are ``local_days`` (date → name)."""
+        pairs = tuple(sorted(local_days.items()))
+        return cls(
+            zone=zone, week=week, local_days_off=frozenset(local_days), local_day_names=pairs
+        )
 
     def __post_init__(self) -> None:
         if self.zone not in ZONES:
@@ -115,7 +133,7 @@ class WorkingCalendar:
     def holiday_name(self, day: dt.date) -> str | None:
         """The name of the national holiday or local day off on ``day``, if any."""
         if day in self.local_days_off:
-            return "Hari libur daerah"
+            return dict(self.local_day_names).get(day) or "Hari libur daerah"
         return national_holidays(day.year).get(day)
 
     def hours_on(self, day: dt.date) -> WorkingHours | None:

@@ -71,3 +71,87 @@ def message_for(event: str, *, code: str, title: str, detail: str) -> Message | 
     values = {"code": code, "title": title, "detail": detail.strip()}
     title_id, title_en, body_id, body_en = (text.format(**values).strip() for text in texts)
     return Message(kind, title_id[:200], title_en[:200], body_id, body_en)
+
+
+# Messages sent directly by a service to chosen people (not through ``tender_published``):
+# event: (kind, title id, title en, body id, body en). Placeholders are filled from the values
+# the caller passes; a value that differs by language comes in two, ``…_id`` and ``…_en``.
+_DIRECT: dict[str, tuple[str, str, str, str, str]] = {
+    "award_announced": (
+        "award",
+        "Pengumuman pemenang tender {code}",
+        "Award announced for tender {code}",
+        "Pemenang tender {code} {title}: {winner}, {price}. Masa sanggah sampai {until}.",
+        "Winner of tender {code} {title}: {winner}, {price}. Objections until {until}.",
+    ),
+    "objection_filed": (
+        "objection",
+        "Sanggah baru pada tender {code}",
+        "New objection on tender {code}",
+        "{company} menyampaikan sanggah atas penetapan pemenang tender {code} {title}. "
+        "Jawab paling lambat {due}.\n\n{text}",
+        "{company} filed an objection against the award of tender {code} {title}. Answer by "
+        "{due}.\n\n{text}",
+    ),
+    "objection_answered": (
+        "objection_answer",
+        "Sanggah Anda pada tender {code} telah dijawab",
+        "Your objection on tender {code} is answered",
+        "Pokja Pemilihan menjawab sanggah Anda ({verdict_id}):\n\n{answer}",
+        "The selection committee answered your objection ({verdict_en}):\n\n{answer}",
+    ),
+    "appeal_answered": (
+        "appeal_answer",
+        "Sanggah banding Anda pada tender {code} telah dijawab",
+        "Your appeal on tender {code} is answered",
+        "PA/KPA menjawab sanggah banding Anda ({verdict_id}):\n\n{answer}",
+        "The PA/KPA answered your appeal ({verdict_en}):\n\n{answer}",
+    ),
+    "sppbj_issued": (
+        "sppbj",
+        "SPPBJ tender {code} diterbitkan",
+        "Letter of award for tender {code}",
+        "PPK menerbitkan SPPBJ nomor {number} untuk perusahaan Anda pada tender {code} {title}.",
+        "The PPK issued the letter of award (SPPBJ) number {number} to your company for tender "
+        "{code} {title}.",
+    ),
+    "contract_signed": (
+        "contract",
+        "Kontrak tender {code} ditandatangani",
+        "Contract signed for tender {code}",
+        "Kontrak nomor {number} dengan {winner} senilai {value} ditandatangani pada {signed_on}; "
+        "proses pemilihan tender {code} {title} selesai.",
+        "Contract number {number} with {winner} for {value} was signed on {signed_on}; the "
+        "selection of tender {code} {title} is closed.",
+    ),
+    "tender_failed": (
+        "tender_failed",
+        "Tender {code} dinyatakan gagal",
+        "Tender {code} is declared failed",
+        "Tender {code} {title} dinyatakan gagal: {reason_id}.\n\n{note}",
+        "Tender {code} {title} is declared failed: {reason_en}.\n\n{note}",
+    ),
+    "bid_validity_extension": (
+        "bid_validity",
+        "Mohon perpanjang masa berlaku penawaran tender {code}",
+        "Please extend your bid's validity for tender {code}",
+        "Jadwal tender {code} {title} berubah: tahap penetapan sampai kontrak kini berakhir "
+        "{needed}, sedangkan penawaran Anda berlaku sampai {valid_until}. Perpanjang masa "
+        "berlaku penawaran (dan jaminan penawaran, bila ada) sampai paling sedikit {needed} di "
+        "halaman Hasil dan Sanggah Saya; penawaran yang lewat masa berlakunya tidak dapat "
+        "ditetapkan sebagai pemenang.",
+        "The schedule of tender {code} {title} changed: the award-to-contract stages now end "
+        "{needed}, while your bid is valid until {valid_until}. Extend your bid's validity (and "
+        "its bid guarantee, if any) to at least {needed} on the My results and objections "
+        "page; a lapsed bid cannot be awarded.",
+    ),
+}
+
+
+def message_compose(event: str, **values: object) -> Message:
+    """The message of a directly sent ``event`` with its values filled in (an unknown event is
+    a programming error: KeyError)."""
+    kind, *texts = _DIRECT[event]
+    filled = {k: str(v).strip() for k, v in values.items()}
+    title_id, title_en, body_id, body_en = (text.format(**filled).strip() for text in texts)
+    return Message(kind, title_id[:200], title_en[:200], body_id, body_en)

@@ -12,6 +12,15 @@ class NotificationKind(models.TextChoices):
     MINUTES = "minutes", "Berita Acara Pemberian Penjelasan"
     SCHEDULE_CHANGE = "schedule_change", "Perubahan jadwal"
     CANCELLED = "cancelled", "Tender dibatalkan"
+    # From the evaluation to the contract (tangguh.awards).
+    AWARD = "award", "Pengumuman pemenang"
+    OBJECTION = "objection", "Sanggah masuk"
+    OBJECTION_ANSWER = "objection_answer", "Jawaban sanggah"
+    APPEAL_ANSWER = "appeal_answer", "Jawaban sanggah banding"
+    SPPBJ = "sppbj", "SPPBJ diterbitkan"
+    CONTRACT = "contract", "Kontrak ditandatangani"
+    TENDER_FAILED = "tender_failed", "Tender gagal"
+    BID_VALIDITY = "bid_validity", "Permintaan perpanjangan masa berlaku penawaran"
     OTHER = "other", "Lainnya"
 
 

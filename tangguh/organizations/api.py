@@ -1,17 +1,26 @@
-"""Agencies, work units, committees and a UKPBJ's offline recovery recipient over the API."""
+"""Agencies, work units, committees, a UKPBJ's offline recovery recipient and the node's local
+holidays over the API."""
 
 from __future__ import annotations
 
-from ninja import Router, Schema, Status
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from tangguh import clock
 from tangguh.accounts.api import Strict, bearer
-from tangguh.core.errors import NotFound
+from tangguh.core.errors import InvalidInput, NotFound
 from tangguh.domain.sealing.fingerprint import recipient_fingerprint
 from tangguh.organizations.models import Agency, ProcurementUnit, WorkUnit
+from tangguh.organizations.selectors import holidays_of_year
 from tangguh.organizations.services import (
     agency_create,
     committee_form,
+    holiday_add,
+    holiday_remove,
     procurement_unit_recovery_set,
     work_unit_create,
 )
@@ -118,3 +127,66 @@ def set_recovery_recipient(request, unit_id: int, payload: RecoveryIn):
         actor=request.auth, procurement_unit_id=unit_id, recipient=payload.recipient
     )
     return _recovery_out(unit)
+
+
+holidays_router = Router(tags=["holidays"])
+
+
+class HolidayOut(Schema):
+    date: dt.date
+    name: str
+    kind: str  # national | local
+    reason: str
+
+
+class HolidayIn(Strict):
+    date: str = Field(max_length=10)
+    name: str = Field(max_length=200)
+    reason: str = Field(default="", max_length=2000)
+
+
+class HolidayRemoveIn(Strict):
+    reason: str = Field(max_length=2000)
+
+
+class HolidayYear(Schema):
+    year: int | None = None
+
+
+@holidays_router.get(
+    "",
+    response=list[HolidayOut],
+    summary="Days off of a year: national holidays, cuti bersama and local days (public)",
+)
+def list_holidays(request, filters: Query[HolidayYear]):
+    today = clock.now().astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    year = filters.year if filters.year is not None else today.year
+    if not 2000 <= year <= 2100:
+        raise InvalidInput(
+            "holiday.year_invalid",
+            "Tahun harus antara 2000 dan 2100.",
+            "The year must be between 2000 and 2100.",
+            field="year",
+        )
+    return holidays_of_year(year)
+
+
+@holidays_router.post(
+    "", auth=bearer, response={201: HolidayOut}, summary="The admin adds a local day off"
+)
+def add_holiday(request, payload: HolidayIn):
+    holiday = holiday_add(
+        actor=request.auth, day=payload.date, name=payload.name, reason=payload.reason
+    )
+    return Status(
+        201,
+        {"date": holiday.day, "name": holiday.name, "kind": "local", "reason": holiday.reason},
+    )
+
+
+@holidays_router.delete(
+    "/{day}", auth=bearer, response={204: None}, summary="The admin removes a local day off"
+)
+def remove_holiday(request, day: str, payload: HolidayRemoveIn):
+    holiday_remove(actor=request.auth, day=day, reason=payload.reason)
+    return Status(204, None)

@@ -88,3 +88,24 @@ class Committee(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LocalHoliday(models.Model):
+    """A node-defined local day off (RULES.md "Holidays"): a regional holiday such as the
+    anniversary of Kabupaten Mimika, or a day the office is closed. National holidays and cuti
+    bersama come from the ``holidays`` package and are not stored. Removing a day deletes its
+    row; the audit log keeps both the addition and the removal."""
+
+    day = models.DateField(unique=True)
+    name = models.CharField(max_length=200)
+    reason = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from tangguh.organizations.models import Agency, Committee, Node, ProcurementUnit, WorkUnit
+import datetime as dt
+
+from tangguh.domain.calendar import national_holidays
+from tangguh.organizations.models import (
+    Agency,
+    Committee,
+    LocalHoliday,
+    Node,
+    ProcurementUnit,
+    WorkUnit,
+)
 
 
 def node_get() -> Node | None:
@@ -56,3 +66,22 @@ def recovery_recipient_for_committee(committee_id: int) -> str | None:
     """The offline recovery recipient of the UKPBJ a Pokja belongs to, or None."""
     unit = ProcurementUnit.objects.filter(committees__pk=committee_id).first()
     return (unit.recovery_recipient or None) if unit else None
+
+
+def local_holidays() -> dict[dt.date, str]:
+    """The node's local days off (date → name), every year."""
+    return dict(LocalHoliday.objects.values_list("day", "name"))
+
+
+def holidays_of_year(year: int) -> list[dict]:
+    """Every day off of ``year`` by date: national holidays and cuti bersama (``national``) and
+    the node's local days (``local``, with the reason given when it was added)."""
+    rows = [
+        {"date": day, "name": name, "kind": "national", "reason": ""}
+        for day, name in national_holidays(year).items()
+    ]
+    rows += [
+        {"date": h.day, "name": h.name, "kind": "local", "reason": h.reason}
+        for h in LocalHoliday.objects.filter(day__year=year)
+    ]
+    return sorted(rows, key=lambda row: (row["date"], row["kind"]))

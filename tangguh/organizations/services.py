@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
@@ -11,10 +14,18 @@ from tangguh.accounts.models import RoleAssignment, User
 from tangguh.accounts.services.permissions import permission_require
 from tangguh.audit.services import audit_append
 from tangguh.core.errors import Conflict, InvalidInput, NotFound
+from tangguh.domain.calendar import national_holidays
 from tangguh.domain.roles import Permission, Role
 from tangguh.domain.sealing.fingerprint import recipient_fingerprint
 from tangguh.domain.sealing.keys import KeyFormatError, parse_recipient
-from tangguh.organizations.models import Agency, Committee, Node, ProcurementUnit, WorkUnit
+from tangguh.organizations.models import (
+    Agency,
+    Committee,
+    LocalHoliday,
+    Node,
+    ProcurementUnit,
+    WorkUnit,
+)
 
 
 def _name(value: str, field: str = "name") -> str:
@@ -289,3 +300,150 @@ def procurement_unit_recovery_set(
             },
         )
     return unit
+
+
+# --- Local holidays (RULES.md "Holidays": node-defined local days) --------------------------
+
+# How far ahead a local day may be set: this year and the next two (a typo such as 2204 is
+# refused rather than silently kept).
+HOLIDAY_YEARS_AHEAD = 2
+
+
+def _node_today() -> dt.date:
+    return clock.now().astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def _holiday_day(value: dt.date | str) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise InvalidInput(
+            "holiday.date_invalid",
+            "Tanggal harus berformat TTTT-BB-HH.",
+            "The date must be YYYY-MM-DD.",
+            field="date",
+        ) from exc
+
+
+def _holiday_not_past(day: dt.date, action_id: str, action_en: str) -> None:
+    # A past day has already shaped deadlines that were computed and announced; changing it
+    # would rewrite history. Today is allowed: an office closed today still counts.
+    if day < _node_today():
+        raise InvalidInput(
+            "holiday.date_past",
+            f"Tanggal yang sudah lewat tidak dapat {action_id}.",
+            f"A past date cannot be {action_en}.",
+            field="date",
+        )
+
+
+def holiday_add_unchecked(
+    *, actor: User | str | None, day: dt.date | str, name: str, reason: str = ""
+) -> LocalHoliday:
+    """Add a local day off. Refused: a past date, a date more than two years ahead, a date that
+    is already a national holiday or cuti bersama, or one already a local day."""
+    day = _holiday_day(day)
+    name = (name or "").strip()
+    if not 3 <= len(name) <= 200:
+        raise InvalidInput(
+            "holiday.name_invalid",
+            "Nama hari libur wajib diisi, 3–200 karakter.",
+            "A holiday name of 3–200 characters is required.",
+            field="name",
+        )
+    reason = (reason or "").strip()
+    if len(reason) > 2000:
+        raise InvalidInput(
+            "holiday.reason_too_long",
+            "Alasan paling banyak 2000 karakter.",
+            "The reason may have at most 2000 characters.",
+            field="reason",
+        )
+    _holiday_not_past(day, "ditambahkan", "added")
+    if day.year > _node_today().year + HOLIDAY_YEARS_AHEAD:
+        raise InvalidInput(
+            "holiday.date_too_far",
+            f"Tanggal paling jauh tahun {_node_today().year + HOLIDAY_YEARS_AHEAD}.",
+            f"The date may be at most in {_node_today().year + HOLIDAY_YEARS_AHEAD}.",
+            field="date",
+        )
+    national = national_holidays(day.year).get(day)
+    if national is not None:
+        raise Conflict(
+            "holiday.already_national",
+            f"{day:%d-%m-%Y} sudah hari libur nasional/cuti bersama: {national}.",
+            f"{day:%Y-%m-%d} is already a national holiday or cuti bersama: {national}.",
+            field="date",
+        )
+    try:
+        with transaction.atomic():
+            holiday = LocalHoliday.objects.create(
+                day=day,
+                name=name,
+                reason=reason,
+                created_by=actor if isinstance(actor, User) else None,
+                created_at=clock.now(),
+            )
+            audit_append(
+                actor=actor,
+                action="holiday.added",
+                object_type="local_holiday",
+                object_id=day.isoformat(),
+                payload={"date": day.isoformat(), "name": name, "reason": reason},
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            "holiday.duplicate",
+            f"{day:%d-%m-%Y} sudah hari libur daerah.",
+            f"{day:%Y-%m-%d} is already a local holiday.",
+            field="date",
+        ) from exc
+    return holiday
+
+
+def holiday_add(*, actor: User, day: dt.date | str, name: str, reason: str = "") -> LocalHoliday:
+    """The administrator adds a local day off (SPEC.md: the admin manages holidays)."""
+    permission_require(user=actor, permission=Permission.MANAGE_NODE, action="holiday.add")
+    return holiday_add_unchecked(actor=actor, day=day, name=name, reason=reason)
+
+
+def holiday_remove_unchecked(
+    *, actor: User | str | None, day: dt.date | str, reason: str
+) -> dt.date:
+    """Remove a local day off, with a reason. A past day stays (see ``_holiday_not_past``)."""
+    day = _holiday_day(day)
+    reason = (reason or "").strip()
+    if not 3 <= len(reason) <= 2000:
+        raise InvalidInput(
+            "holiday.reason_required",
+            "Alasan penghapusan wajib diisi (3–2000 karakter).",
+            "A reason for the removal is required (3–2000 characters).",
+            field="reason",
+        )
+    with transaction.atomic():
+        holiday = LocalHoliday.objects.select_for_update().filter(day=day).first()
+        if holiday is None:
+            raise NotFound(
+                "holiday.not_found",
+                f"{day:%d-%m-%Y} bukan hari libur daerah.",
+                f"{day:%Y-%m-%d} is not a local holiday.",
+                field="date",
+            )
+        _holiday_not_past(day, "dihapus", "removed")
+        holiday.delete()
+        audit_append(
+            actor=actor,
+            action="holiday.removed",
+            object_type="local_holiday",
+            object_id=day.isoformat(),
+            payload={"date": day.isoformat(), "name": holiday.name, "reason": reason},
+        )
+    return day
+
+
+def holiday_remove(*, actor: User, day: dt.date | str, reason: str) -> dt.date:
+    """The administrator removes a local day off, with a reason."""
+    permission_require(user=actor, permission=Permission.MANAGE_NODE, action="holiday.remove")
+    return holiday_remove_unchecked(actor=actor, day=day, reason=reason)

@@ -22,7 +22,7 @@ class PlanItem(models.Model):
     title = models.CharField(max_length=300)
     category = models.CharField(max_length=20, choices=Category.choices)
     budget = models.DecimalField(max_digits=18, decimal_places=2)
-    source = models.CharField(max_length=10, default="manual")  # manual | csv
+    source = models.CharField(max_length=10, default="manual")  # manual | csv | sirup
     created_at = models.DateTimeField()
 
     class Meta:

@@ -11,7 +11,9 @@ from tangguh import clock
 from tangguh.accounts.models import User
 from tangguh.accounts.selectors import user_grants
 from tangguh.domain.roles import Role
-from tangguh.planning.models import Package
+from tangguh.hub.models import RupLine
+from tangguh.organizations.models import WorkUnit
+from tangguh.planning.models import Package, PlanItem
 
 
 @dataclass(frozen=True)
@@ -78,3 +80,40 @@ def packages_for(user: User) -> list[Package]:
         .select_related("work_unit", "committee", "procurement_unit")
         .order_by("-created_at")[:200]
     )
+
+
+def _unit_key(text: str) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+def rup_line_belongs_to(line: RupLine, unit: WorkUnit) -> bool:
+    """Whether a line of the SiRUP copy is the work unit's: SiRUP names the work unit (satker) by
+    name; a code given in the line's data (``work_unit_code``) matches the unit's code too."""
+    code = str((line.data or {}).get("work_unit_code", "")).strip()
+    if code and code == unit.code:
+        return True
+    return _unit_key(line.work_unit) == _unit_key(unit.name)
+
+
+@dataclass(frozen=True)
+class RupCopyRow:
+    line: RupLine
+    imported: bool  # a plan item with this RUP code already exists
+
+
+def rup_copy_for_work_unit(unit: WorkUnit) -> list[RupCopyRow]:
+    """The work unit's lines in the local copy of SiRUP, with whether each is already a plan
+    item. The copy is what ``tangguh hub pull`` last fetched; no national service is called."""
+    # The copy may hold a whole region's plan: narrow in the database by the name's longest word
+    # (or the unit's code), then match exactly.
+    word = max(unit.name.split(), key=len, default=unit.name)
+    candidates = RupLine.objects.filter(
+        Q(work_unit__icontains=word) | Q(data__work_unit_code=unit.code)
+    )
+    lines = [line for line in candidates if rup_line_belongs_to(line, unit)]
+    taken = set(
+        PlanItem.objects.filter(rup_code__in=[line.rup_code for line in lines]).values_list(
+            "rup_code", flat=True
+        )
+    )
+    return [RupCopyRow(line, line.rup_code in taken) for line in lines]

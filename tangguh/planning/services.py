@@ -16,8 +16,10 @@ from tangguh.audit.services import audit_append
 from tangguh.core.errors import Conflict, InvalidInput, NotFound
 from tangguh.domain.money import format_rupiah, parse_rupiah
 from tangguh.domain.roles import Permission
+from tangguh.hub.selectors import rup_lookup
 from tangguh.organizations.models import Committee, ProcurementUnit, WorkUnit
 from tangguh.planning.models import Category, Package, PlanItem
+from tangguh.planning.selectors import rup_line_belongs_to
 
 MAX_AMOUNT = Decimal("9999999999999999")  # 18 digits with 2 decimals in the database
 
@@ -230,6 +232,116 @@ def plan_items_import_csv(
         for _, values in good:
             report.imported.append(
                 _plan_item_save(actor=actor, unit=unit, values=values, source="csv")
+            )
+    report.applied = True
+    return report
+
+
+MAX_COPY_SELECTION = 500
+
+
+def _copy_category(value: str) -> str:
+    """The copy's category as ours: SiRUP may give our value or its Indonesian label."""
+    text = (value or "").strip()
+    for choice, label in Category.choices:
+        if text == choice or text.casefold() == label.casefold():
+            return choice
+    return _category(text)
+
+
+def plan_items_import_from_copy(
+    *, actor: User, work_unit_id: int, rup_codes: list[str], partial: bool = False
+) -> ImportReport:
+    """A PPK turns selected lines of the local SiRUP copy into plan items of their work unit.
+
+    Every code is checked: it must be in the copy (as last pulled; no national service is
+    called), belong to this work unit, and not be a plan item already. With a refused code
+    nothing is imported unless ``partial`` asks to keep the good ones, as for the CSV import."""
+    permission_require(
+        user=actor,
+        permission=Permission.MANAGE_PLAN,
+        scope=f"work_unit:{work_unit_id}",
+        action="plan_item.import_copy",
+    )
+    unit = _work_unit(work_unit_id)
+    codes = list(dict.fromkeys(code.strip() for code in rup_codes if code and code.strip()))
+    if not codes:
+        raise InvalidInput(
+            "plan_item.copy_nothing_selected",
+            "Pilih setidaknya satu kode RUP.",
+            "Select at least one RUP code.",
+            field="rup_codes",
+        )
+    if len(codes) > MAX_COPY_SELECTION:
+        raise InvalidInput(
+            "plan_item.copy_too_many",
+            f"Paling banyak {MAX_COPY_SELECTION} kode RUP sekaligus.",
+            f"At most {MAX_COPY_SELECTION} RUP codes at a time.",
+            field="rup_codes",
+        )
+    report = ImportReport()
+    good: list[tuple[dict, str]] = []
+    for number, code in enumerate(codes, start=1):
+        try:
+            line = rup_lookup(code)
+            if line is None:
+                raise NotFound(
+                    "plan_item.rup_not_in_copy",
+                    f"Kode RUP {code} tidak ada dalam salinan SiRUP (terakhir ditarik).",
+                    f"RUP code {code} is not in the local copy of SiRUP (as last pulled).",
+                    field="rup_code",
+                )
+            if not rup_line_belongs_to(line, unit):
+                raise InvalidInput(
+                    "plan_item.rup_other_work_unit",
+                    f"Kode RUP {code} milik satuan kerja lain ({line.work_unit}).",
+                    f"RUP code {code} belongs to another work unit ({line.work_unit}).",
+                    field="rup_code",
+                )
+            if PlanItem.objects.filter(rup_code=code).exists():
+                raise Conflict(
+                    "plan_item.already_imported",
+                    f"Kode RUP {code} sudah menjadi item RUP di Tangguh.",
+                    f"RUP code {code} is already a plan item here.",
+                    field="rup_code",
+                )
+            values = {
+                "rup_code": code,
+                "fiscal_year": _year(line.fiscal_year),
+                "title": _text(line.title, "title", "Nama paket", "Title", 300),
+                "category": _copy_category(line.category),
+                "budget": _amount(line.budget, "budget", "Pagu", "Budget"),
+            }
+            good.append((values, line.synced_at.isoformat()))
+        except (InvalidInput, Conflict, NotFound) as exc:
+            report.refused.append(
+                {
+                    "row": number,
+                    "rup_code": code,
+                    "field": exc.field,
+                    "code": exc.code,
+                    "message_id": exc.message_id,
+                    "message_en": exc.message_en,
+                }
+            )
+    if report.refused and not partial:
+        return report
+    with transaction.atomic():
+        for values, _ in good:
+            report.imported.append(
+                _plan_item_save(actor=actor, unit=unit, values=values, source="sirup")
+            )
+        if good:
+            audit_append(
+                actor=actor,
+                action="plan_item.imported_from_copy",
+                object_type="work_unit",
+                object_id=unit.pk,
+                payload={
+                    "rup_codes": [values["rup_code"] for values, _ in good],
+                    "copy_synced_at": sorted({synced for _, synced in good}),
+                    "refused": [row["rup_code"] for row in report.refused],
+                },
             )
     report.applied = True
     return report

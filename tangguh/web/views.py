@@ -27,6 +27,7 @@ from tangguh.audit.selectors import audit_head
 from tangguh.audit.services import audit_record_read
 from tangguh.core.errors import ServiceError
 from tangguh.domain.roles import ROLE_LABELS, Role
+from tangguh.hub.selectors import registry_compare
 from tangguh.organizations.selectors import scope_label
 from tangguh.tenders.selectors import tenders_open_by_category
 from tangguh.vendors.selectors import vendor_companies_of, vendor_pending
@@ -175,7 +176,18 @@ def verification_queue(request):
             object_ids=[company.pk for company in pending],
             purpose="vendor verification",
         )
-    return render(request, "web/verification.html", {"pending": pending})
+    # What the local copy of the national registry (SIKaP) says about each NIB, next to what the
+    # vendor declared; the copy is what `tangguh hub pull` last fetched, never a live call.
+    rows = [
+        {
+            "company": company,
+            "registry": registry_compare(
+                nib=company.nib, name=company.name, npwp=company.npwp, city=company.city
+            ),
+        }
+        for company in pending
+    ]
+    return render(request, "web/verification.html", {"pending": pending, "rows": rows})
 
 
 @login_required

@@ -26,13 +26,19 @@ from tangguh.domain.methods import Method
 from tangguh.domain.roles import Role
 from tangguh.organizations.models import Committee, ProcurementUnit, WorkUnit
 from tangguh.planning.models import Category, Package
-from tangguh.planning.selectors import backlog, backlog_summary, packages_for
+from tangguh.planning.selectors import (
+    backlog,
+    backlog_summary,
+    packages_for,
+    rup_copy_for_work_unit,
+)
 from tangguh.planning.services import (
     CSV_COLUMNS,
     package_assign,
     package_create,
     package_delegate,
     plan_items_import_csv,
+    plan_items_import_from_copy,
 )
 from tangguh.tenders.detail import tender_public_data
 from tangguh.tenders.models import EvaluationMethod, Tender
@@ -101,14 +107,25 @@ def ppk_packages(request):
 
 @login_required
 def ppk_import(request):
-    """RUP lines from a CSV file; every refused row is reported with its reason."""
-    units = WorkUnit.objects.filter(
-        pk__in=_scopes(request.user, Role.COMMITMENT_OFFICER, "work_unit")
+    """RUP lines from a CSV file, or chosen from the local copy of SiRUP; every refused row or
+    code is reported with its reason."""
+    units = list(
+        WorkUnit.objects.filter(pk__in=_scopes(request.user, Role.COMMITMENT_OFFICER, "work_unit"))
     )
     if not units:
         return render(request, "web/forbidden.html", status=403)
-    report = None
-    if request.method == "POST" and request.FILES.get("file"):
+    report = copy_report = None
+    if request.method == "POST" and request.POST.get("action") == "copy":
+        try:
+            copy_report = plan_items_import_from_copy(
+                actor=request.user,
+                work_unit_id=int(request.POST.get("work_unit_id") or 0),
+                rup_codes=request.POST.getlist("rup_code"),
+                partial=request.POST.get("partial") == "yes",
+            )
+        except ServiceError as exc:
+            _fail(request, exc)
+    elif request.method == "POST" and request.FILES.get("file"):
         content = request.FILES["file"].read(5 * 1024 * 1024 + 1)
         try:
             report = plan_items_import_csv(
@@ -119,8 +136,19 @@ def ppk_import(request):
             )
         except ServiceError as exc:
             _fail(request, exc)
+    chosen = request.POST.get("work_unit_id") or request.GET.get("unit") or ""
+    unit = next((u for u in units if str(u.pk) == chosen), units[0])
     return render(
-        request, "web/ppk_import.html", {"units": units, "report": report, "columns": CSV_COLUMNS}
+        request,
+        "web/ppk_import.html",
+        {
+            "units": units,
+            "report": report,
+            "columns": CSV_COLUMNS,
+            "copy_unit": unit,
+            "copy_rows": rup_copy_for_work_unit(unit),
+            "copy_report": copy_report,
+        },
     )
 
 

@@ -10,10 +10,10 @@ from tangguh.bids.services.opening import is_committee_member
 from tangguh.bids.services.upload import lock_tender
 from tangguh.core.calendar import node_calendar
 from tangguh.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
-from tangguh.domain.roles import Permission
+from tangguh.domain.roles import Permission, Role
 from tangguh.domain.rulesets import RuleSet, ruleset_by_code, ruleset_in_force
 from tangguh.notifications.messages import Message
-from tangguh.notifications.selectors import company_users
+from tangguh.notifications.selectors import company_users, tender_participant_users
 from tangguh.notifications.services import notification_send
 from tangguh.tenders.models import Tender
 
@@ -89,12 +89,25 @@ def tender_rules(tender: Tender) -> RuleSet:
     return ruleset_in_force(node_calendar().local(tender.announced_at))
 
 
-def tell_company(*, company_id: int, tender: Tender, texts: tuple[str, str, str, str]):
-    """An inbox row (and e-mail after commit) for every user of one vendor company:
-    ``texts`` = (title id, title en, body id, body en)."""
-    title_id, title_en, body_id, body_en = texts
-    notification_send(
-        recipients=company_users([company_id]),
-        tender=tender,
-        message=Message("other", title_id[:200], title_en[:200], body_id, body_en),
+def tell_company(*, company_id: int, tender: Tender, message: Message) -> int:
+    """An inbox row (and e-mail after commit) for every user of one vendor company."""
+    return notification_send(recipients=company_users([company_id]), tender=tender, message=message)
+
+
+def tell_committee(*, tender: Tender, message: Message) -> int:
+    """An inbox row (and e-mail after commit) for every member of the tender's Pokja."""
+    members = User.objects.filter(
+        is_active=True,
+        role_assignments__role=Role.COMMITTEE_MEMBER.value,
+        role_assignments__scope=f"committee:{tender.committee_id}",
+    ).distinct()
+    return notification_send(
+        recipients=list(members.order_by("pk")), tender=tender, message=message
+    )
+
+
+def tell_participants(*, tender: Tender, message: Message) -> int:
+    """Every user of every company registered for the tender (the losing bidders too)."""
+    return notification_send(
+        recipients=tender_participant_users(tender), tender=tender, message=message
     )

@@ -21,13 +21,17 @@ from tangguh.awards.services.common import (
     lock_tender,
     require_work_unit,
     tell_company,
+    tell_participants,
     tender_rules,
 )
 from tangguh.awards.services.objections import appeal_deadline
 from tangguh.core.calendar import node_calendar
 from tangguh.domain.evaluation.guarantees import performance_guarantee
+from tangguh.domain.money import format_rupiah
 from tangguh.domain.roles import Permission
+from tangguh.notifications.messages import message_compose
 from tangguh.tenders.models import Tender
+from tangguh.tenders.publication import tender_published
 
 
 def objection_period_end(tender: Tender, award) -> dt.datetime | None:
@@ -101,11 +105,8 @@ def sppbj_issue(*, actor: User, tender: Tender, number: str) -> Sppbj:
         tell_company(
             company_id=award.company_id,
             tender=tender,
-            texts=(
-                f"SPPBJ tender {tender.code} diterbitkan",
-                f"Letter of award for tender {tender.code}",
-                f"PPK menerbitkan SPPBJ nomor {number} untuk perusahaan Anda.",
-                f"The PPK issued the letter of award (SPPBJ) number {number} to your company.",
+            message=message_compose(
+                "sppbj_issued", code=tender.code, title=tender.title, number=number
             ),
         )
     return sppbj
@@ -196,5 +197,21 @@ def contract_record(
                 "signed_on": signed_on.isoformat(),
                 "company_nib": award.company.nib,
             },
+        )
+        # The OCDS contract release (docs/opendata.md), in the same transaction.
+        tender_published(tender=tender, event="contract")
+        # Recording the contract closes the procedure: every participant is told, so the
+        # losing bidders know it is over too.
+        tell_participants(
+            tender=tender,
+            message=message_compose(
+                "contract_signed",
+                code=tender.code,
+                title=tender.title,
+                number=number,
+                winner=award.company.name,
+                value=format_rupiah(value),
+                signed_on=f"{signed_on:%d-%m-%Y}",
+            ),
         )
     return contract

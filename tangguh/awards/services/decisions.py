@@ -48,6 +48,7 @@ from tangguh.awards.services.common import (
     not_found,
     require_member,
     require_work_unit,
+    tell_participants,
     tender_rules,
 )
 from tangguh.awards.services.workspace import require_evaluation_open
@@ -56,15 +57,12 @@ from tangguh.core.calendar import node_calendar
 from tangguh.domain.methods import Method
 from tangguh.domain.money import format_rupiah
 from tangguh.domain.roles import Permission
-from tangguh.notifications.messages import Message
-from tangguh.notifications.selectors import tender_participant_users
-from tangguh.notifications.services import notification_send
+from tangguh.notifications.messages import message_compose
 from tangguh.organizations.selectors import node_get
-from tangguh.planning.models import Package
 from tangguh.tenders.models import DocumentKind, Tender
 from tangguh.tenders.publication import tender_published
 from tangguh.tenders.services.documents import document_record, document_store
-from tangguh.tenders.services.setup import _next_code
+from tangguh.tenders.services.retender import tender_retender
 from tangguh.vendors.models import VendorCompany
 
 TITLES = {
@@ -73,6 +71,17 @@ TITLES = {
 }
 FILENAMES = {MinuteKind.EVALUATION: "ba-evaluasi", MinuteKind.AWARD: "ba-hasil-pemilihan"}
 REASON_MAX = 4000
+# The English of each Ps 51 reason (the model's labels are Indonesian).
+FAILURE_REASONS_EN = {
+    FailureReason.EVALUATION_ERROR: "an error in the evaluation",
+    FailureReason.NO_BIDS: "no participant submitted a bid",
+    FailureReason.NONE_PASSED: "no participant passed the evaluation",
+    FailureReason.DEFECTIVE_DOCUMENTS: "the tender documents do not meet the rules",
+    FailureReason.COLLUSION: "all participants colluded",
+    FailureReason.ALL_ABOVE_HPS: "all bids are above the HPS",
+    FailureReason.NEGOTIATION_FAILED: "the consultancy cost negotiation failed",
+    FailureReason.KKN: "corruption, collusion or nepotism involving the Pokja or PPK",
+}
 
 
 def content_sha256(content: dict) -> str:
@@ -473,19 +482,16 @@ def _announce(*, actor: User, tender: Tender, award: Award) -> None:
         },
     )
     tender_published(tender=tender, event="award")
-    price = format_rupiah(award.price)
     end = calendar.local(award.objection_end).strftime("%d-%m-%Y %H:%M")
-    notification_send(
-        recipients=tender_participant_users(tender),
+    tell_participants(
         tender=tender,
-        message=Message(
-            "other",  # no "award" kind in tangguh.notifications yet
-            f"Pengumuman pemenang tender {tender.code}"[:200],
-            f"Award announced for tender {tender.code}"[:200],
-            f"Pemenang tender {tender.code} {tender.title}: {award.company.name}, {price}. "
-            f"Masa sanggah sampai {end} ({calendar.zone_abbreviation}).",
-            f"Winner of tender {tender.code} {tender.title}: {award.company.name}, {price}. "
-            f"Objections until {end} ({calendar.zone_abbreviation}).",
+        message=message_compose(
+            "award_announced",
+            code=tender.code,
+            title=tender.title,
+            winner=award.company.name,
+            price=format_rupiah(award.price),
+            until=f"{end} {calendar.zone_abbreviation}",
         ),
     )
 
@@ -588,6 +594,18 @@ def tender_fail(*, actor: User, tender: Tender, reason: str, note: str) -> Failu
             payload={"reason": reason, "note": note, "detected": failure.detected},
         )
         tender_published(tender=tender, event="failed", detail=note)
+        reason_label = FailureReason(reason)
+        tell_participants(
+            tender=tender,
+            message=message_compose(
+                "tender_failed",
+                code=tender.code,
+                title=tender.title,
+                reason_id=reason_label.label,
+                reason_en=FAILURE_REASONS_EN[reason_label],
+                note=note,
+            ),
+        )
     return failure
 
 
@@ -615,7 +633,11 @@ def tender_fail_follow_up(*, actor: User, tender: Tender, action: str) -> Failur
         failure.follow_up_by = actor
         failure.follow_up_at = now
         if action == FollowUp.RE_TENDER:
-            failure.new_tender = _retender(actor=actor, tender=tender, now=now)
+            failure.new_tender = tender_retender(
+                actor=actor,
+                tender=tender,
+                reason=f"{failure.get_reason_display()}: {failure.note}",
+            )
         failure.save(update_fields=["follow_up", "follow_up_by", "follow_up_at", "new_tender"])
         audit_append(
             actor=actor,
@@ -628,43 +650,6 @@ def tender_fail_follow_up(*, actor: User, tender: Tender, action: str) -> Failur
             },
         )
     return failure
-
-
-def _retender(*, actor: User, tender: Tender, now) -> Tender:
-    """A new draft tender (tender ulang) with a copy of the package (a package has one
-    tender) and the old tender's settings; its schedule is set anew by the Pokja."""
-    old = tender.package
-    package = Package.objects.create(
-        work_unit=old.work_unit,
-        plan_item=old.plan_item,
-        fiscal_year=old.fiscal_year,
-        title=old.title,
-        category=old.category,
-        budget=old.budget,
-        owner_estimate=old.owner_estimate,
-        location=old.location,
-        created_by=actor,
-        created_at=now,
-        procurement_unit=old.procurement_unit,
-        delegated_at=old.delegated_at,
-        committee=old.committee,
-        assigned_at=now,
-    )
-    return Tender.objects.create(
-        package=package,
-        committee=tender.committee,
-        code=_next_code(old.fiscal_year),
-        title=f"{tender.title} (Tender Ulang)"[:300],
-        method=tender.method,
-        envelopes=tender.envelopes,
-        evaluation_method=tender.evaluation_method,
-        technical_weight=tender.technical_weight,
-        price_weight=tender.price_weight,
-        passing_score=tender.passing_score,
-        qualification_requirements=tender.qualification_requirements,
-        small_business_reserved=tender.small_business_reserved,
-        created_at=now,
-    )
 
 
 # --- the minutes' PDF -------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from tangguh.awards.services.common import (
     not_found,
     require_member,
     require_work_unit,
+    tell_committee,
     tell_company,
     tender_rules,
 )
@@ -36,6 +37,7 @@ from tangguh.core.calendar import node_calendar
 from tangguh.core.errors import PermissionDenied
 from tangguh.domain.money import percent_of
 from tangguh.domain.roles import Permission
+from tangguh.notifications.messages import message_compose
 from tangguh.outages.models import Outage
 from tangguh.tenders.models import Tender
 from tangguh.tenders.services.documents import document_store
@@ -89,6 +91,23 @@ def _participant_company(actor: User, tender: Tender) -> VendorCompany:
     )
 
 
+def _tell_committee_of(tender: Tender, award: Award, objection: Objection) -> None:
+    """Every Pokja member hears of a new objection, with the answer deadline."""
+    calendar = node_calendar()
+    due = f"{calendar.local(award.answer_due):%d-%m-%Y %H:%M} {calendar.zone_abbreviation}"
+    tell_committee(
+        tender=tender,
+        message=message_compose(
+            "objection_filed",
+            code=tender.code,
+            title=tender.title,
+            company=objection.company.name,
+            due=due,
+            text=objection.text,
+        ),
+    )
+
+
 def objection_file(
     *,
     actor: User,
@@ -137,6 +156,7 @@ def objection_file(
                 "document_sha256": objection.document_sha256 or None,
             },
         )
+        _tell_committee_of(tender, award, objection)
     return objection
 
 
@@ -208,6 +228,7 @@ def objection_record_outside(
                 "outage": outage.pk,
             },
         )
+        _tell_committee_of(tender, award, objection)
     return objection
 
 
@@ -253,11 +274,12 @@ def objection_answer(
         tell_company(
             company_id=objection.company_id,
             tender=tender,
-            texts=(
-                f"Sanggah Anda pada tender {tender.code} telah dijawab",
-                f"Your objection on tender {tender.code} is answered",
-                f"Pokja Pemilihan menjawab sanggah Anda ({verdict_id}):\n\n{answer}",
-                f"The selection committee answered your objection ({verdict_en}):\n\n{answer}",
+            message=message_compose(
+                "objection_answered",
+                code=tender.code,
+                verdict_id=verdict_id,
+                verdict_en=verdict_en,
+                answer=answer,
             ),
         )
     return objection
@@ -420,14 +442,16 @@ def appeal_answer(
             object_id=tender.code,
             payload={"appeal": appeal.pk, "upheld": upheld},
         )
+        verdict_id, verdict_en = ("diterima", "upheld") if upheld else ("ditolak", "rejected")
         tell_company(
             company_id=appeal.company_id,
             tender=tender,
-            texts=(
-                f"Sanggah banding Anda pada tender {tender.code} telah dijawab",
-                f"Your appeal on tender {tender.code} is answered",
-                f"PA/KPA menjawab sanggah banding Anda:\n\n{answer}",
-                f"The PA/KPA answered your appeal:\n\n{answer}",
+            message=message_compose(
+                "appeal_answered",
+                code=tender.code,
+                verdict_id=verdict_id,
+                verdict_en=verdict_en,
+                answer=answer,
             ),
         )
     return appeal

@@ -473,6 +473,12 @@ def opening_run(*, opening: Opening, actor: User | str) -> bool:
                 ],
             },
         )
+        # The opening list is public now: the OCDS feed gets a release with the bid
+        # statistics (docs/opendata.md). Imported here because tangguh.tenders.publication
+        # reaches tangguh.awards, which imports this module.
+        from tangguh.tenders.publication import tender_published
+
+        tender_published(tender=tender, event="opened")
     return True
 
 

@@ -29,8 +29,8 @@ from tangguh.core.calendar import node_calendar
 from tangguh.core.errors import Conflict, InvalidInput
 from tangguh.domain.methods import StageKind
 from tangguh.domain.rulesets import ruleset_by_code
-from tangguh.notifications.services import notify_tender_participants
 from tangguh.tenders.models import DocumentKind, Tender, TenderDocument
+from tangguh.tenders.publication import tender_published
 from tangguh.tenders.selectors import tender_schedule
 from tangguh.tenders.services.common import tender_for_committee
 from tangguh.tenders.services.documents import document_record, document_store
@@ -137,9 +137,10 @@ def addendum_issue(
                 "schedule_change": change.pk if change else None,
             },
         )
-        notify_tender_participants(
-            tender=tender, event="addendum", detail=f"Adendum {number}: {description}"
-        )
+        # One hook for every public change: the search index, the OCDS release and the
+        # participants' notification (told once, here; a schedule change applied with the
+        # addendum tells them of the new schedule under its own event).
+        tender_published(tender=tender, event="addendum", detail=f"Adendum {number}: {description}")
     return addendum
 
 

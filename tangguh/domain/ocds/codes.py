@@ -26,6 +26,7 @@ class ReleaseKind(StrEnum):
     TENDER_UPDATE = "tenderUpdate"
     TENDER_CANCELLATION = "tenderCancellation"
     AWARD = "award"
+    AWARD_UPDATE = "awardUpdate"
     CONTRACT = "contract"
 
 
@@ -62,6 +63,9 @@ DOCUMENT_TYPE = {
     "clarification_minutes": "clarifications",
     "opening_minutes": "bidders",
     "cancellation": "cancellationDetails",
+    "evaluation_minutes": "evaluationReports",
+    "evaluation_result": "evaluationReports",
+    "complaint": "complaints",
 }
 
 CAUSE_LABEL = {
@@ -84,5 +88,7 @@ def document_type(kind: str, title: str) -> str | None:
             return DOCUMENT_TYPE["clarification_minutes"]
         if "pembukaan" in lowered:
             return DOCUMENT_TYPE["opening_minutes"]
+        if "evaluasi" in lowered or "hasil pemilihan" in lowered:
+            return DOCUMENT_TYPE["evaluation_minutes"]
         return None
     return DOCUMENT_TYPE.get(kind)

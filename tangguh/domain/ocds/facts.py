@@ -2,14 +2,15 @@
 process at one moment. Services read them from the database; the mapping (``mapping.py``)
 turns them into releases without touching anything else.
 
-Awards and contracts (issue 6) slot in the same way: an ``AwardFacts``/``ContractFacts`` added
-to ``ProcessFacts`` and a mapping function per release kind in ``mapping.BUILDERS``.
+Awards and contracts (issue 6) are ``AwardFacts``/``ContractFacts`` in ``ProcessFacts``; the
+evaluated bids (``BidFacts``) and the failure of a tender (``FailureFacts``) are in
+``TenderFacts``. Each is filled only once the rules make it public.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 
@@ -103,6 +104,82 @@ class BidStatisticFacts:
 
 
 @dataclass(frozen=True)
+class BidFacts:
+    """One evaluated bid (bids extension ``details``), public from the award announcement
+    (the adopted evaluation result, SPEC "Evaluation"): the company, the bid's price after
+    arithmetic correction (never the HEA, which only ranks), and whether it stayed in
+    (``valid``) or was excluded (``disqualified``, with the Pokja's reason)."""
+
+    id: str
+    tenderer: PartyFacts
+    price: Decimal | None
+    status: str  # valid | disqualified
+    rank: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class FailureFacts:
+    """A failed tender (tender gagal, Perpres 16/2018 Ps 51): when, the reason and its text."""
+
+    date: datetime
+    reason: str
+    reason_label: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ReviewFacts:
+    """An objection (sanggah) to the Pokja, or an appeal (sanggah banding, construction) to
+    the PA/KPA, with the answer when there is one. ``kind`` is objection | appeal."""
+
+    id: str
+    kind: str
+    filed: datetime
+    party: PartyFacts
+    text: str
+    answered: datetime | None = None
+    upheld: bool | None = None
+    answer: str = ""
+
+
+@dataclass(frozen=True)
+class AwardFacts:
+    """The award as announced (penetapan pemenang): the winner, its price (the contract price:
+    the bid's own price after correction, never the HEA), the reserves, and what was said
+    against it. ``status`` is active, or cancelled when the tender failed afterwards."""
+
+    id: str
+    status: str
+    date: datetime
+    supplier: PartyFacts
+    price: Decimal
+    evaluated_price: Decimal | None = None
+    # (1 for the first reserve, 2 for the second; the company; its price)
+    reserves: tuple[tuple[int, PartyFacts, Decimal | None], ...] = ()
+    objection_end: datetime | None = None
+    reviews: tuple[ReviewFacts, ...] = ()
+    review_body: PartyFacts | None = None
+    page_url: str = ""
+
+
+@dataclass(frozen=True)
+class ContractFacts:
+    """The signed contract the PPK recorded. The people who signed are never published
+    (UU 27/2022): the contract names the two organizations that are its parties."""
+
+    id: str
+    award_id: str
+    number: str
+    value: Decimal
+    signed_on: date
+    start_on: date
+    end_on: date
+    recorded_at: datetime
+    performance_guarantee: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class PlanningFacts:
     """The plan item (RUP) and budget (pagu) behind the package."""
 
@@ -138,6 +215,8 @@ class TenderFacts:
     number_of_tenderers: int | None = None
     tenderers: tuple[PartyFacts, ...] = ()
     page_url: str = ""
+    bids: tuple[BidFacts, ...] = ()
+    failure: FailureFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +228,8 @@ class ProcessFacts:
     procuring_entity: PartyFacts
     planning: PlanningFacts
     tender: TenderFacts
+    awards: tuple[AwardFacts, ...] = ()
+    contracts: tuple[ContractFacts, ...] = ()
 
     @property
     def ocid(self) -> str:

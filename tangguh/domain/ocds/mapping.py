@@ -6,14 +6,18 @@ tender with its documents and amendments, bid statistics once public), so a read
 release, or of the compiled record, sees the whole process. Free text typed by people passes
 through ``personal_data.redact`` first (UU 27/2022).
 
-Award and contract releases (issue 6) add ``award_release``/``contract_release`` here, taking
-the same ``ProcessFacts`` extended with awards and contracts, and register in ``BUILDERS``.
+Award and contract releases are the same snapshot, which from the award announcement also
+holds the awards (winner as ``supplier``, price, reserves, objections and appeals as
+``complaints`` documents), the evaluated bids (bids extension ``details``) with every tenderer
+as a party, and from its recording the contract. A failed tender is ``unsuccessful``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from tangguh.domain.methods import Method
 from tangguh.domain.money import round_rupiah
@@ -28,12 +32,16 @@ from tangguh.domain.ocds.codes import (
 )
 from tangguh.domain.ocds.facts import (
     AmendmentFacts,
+    AwardFacts,
+    BidFacts,
+    ContractFacts,
     DocumentFacts,
     NodeFacts,
     PartyFacts,
     PeriodFacts,
     ProcessFacts,
     ReleaseMeta,
+    ReviewFacts,
     TenderFacts,
 )
 from tangguh.domain.ocds.identifiers import rfc3339
@@ -41,6 +49,7 @@ from tangguh.domain.ocds.personal_data import redact
 
 CURRENCY = "IDR"
 LANGUAGE = "id"
+REVIEW_TEXT_MAX = 2000
 
 
 def value(amount: Decimal | int) -> dict:
@@ -61,6 +70,20 @@ def _period(period: PeriodFacts | None, node: NodeFacts) -> dict | None:
     if period.end is not None:
         out["endDate"] = _date(period.end, node)
     return out
+
+
+def _day(day: date, node: NodeFacts, *, end: bool = False) -> str:
+    """A calendar date (a contract's signing, start, end) as the start (or the last second)
+    of that day in the node's zone: OCDS dates are date-times with a zone."""
+    moment = datetime.combine(day, time(23, 59, 59) if end else time(0), ZoneInfo(node.zone))
+    return rfc3339(moment, node.zone)
+
+
+def _rupiah(amount: Decimal | None) -> str:
+    """Rp2.389.547.250 (whole rupiah, Indonesian thousands separator)."""
+    if amount is None:
+        return "-"
+    return "Rp" + f"{int(round_rupiah(amount)):,}".replace(",", ".")
 
 
 def _local(moment, node: NodeFacts) -> str:
@@ -86,13 +109,17 @@ def reference(facts: PartyFacts) -> dict:
 
 
 def _parties(process: ProcessFacts, *, with_procuring_entity: bool) -> list[dict]:
-    """Parties by id; a body in two roles (a work unit running its own selection) is one party
-    holding both."""
+    """Parties by id; a body in two roles (a work unit running its own selection, a tenderer
+    that won) is one party holding both."""
     merged: dict[str, PartyFacts] = {}
     members = [process.buyer]
     if with_procuring_entity:
         members.append(process.procuring_entity)
         members.extend(process.tender.tenderers)
+        for award in process.awards:
+            members.append(_with_role(award.supplier, "supplier"))
+            if award.review_body is not None:
+                members.append(_with_role(award.review_body, "reviewBody"))
     for member in members:
         known = merged.get(member.id)
         if known is None:
@@ -103,6 +130,11 @@ def _parties(process: ProcessFacts, *, with_procuring_entity: bool) -> list[dict
                 known.id, known.name, roles, known.scheme or member.scheme, known.legal_id
             )
     return [party(p) for p in merged.values()]
+
+
+def _with_role(facts: PartyFacts, role: str) -> PartyFacts:
+    roles = facts.roles if role in facts.roles else (*facts.roles, role)
+    return PartyFacts(facts.id, facts.name, roles, facts.scheme, facts.legal_id)
 
 
 def _planning(process: ProcessFacts) -> dict:
@@ -200,7 +232,7 @@ def _tender(process: ProcessFacts, meta: ReleaseMeta) -> dict:
             f"{tender.category_label}, lokasi {redact(tender.location)}, Tahun Anggaran "
             f"{process.planning.fiscal_year}"
         ),
-        "status": "cancelled" if tender.cancelled_at else "active",
+        "status": _tender_status(process),
         "procuringEntity": reference(process.procuring_entity),
         "value": value(tender.owner_estimate),
         "procurementMethod": PROCUREMENT_METHOD[method],
@@ -245,12 +277,161 @@ def _tender(process: ProcessFacts, meta: ReleaseMeta) -> dict:
                 node,
             )
         )
+    if tender.failure is not None:
+        failure = tender.failure
+        documents.append(
+            _document(
+                DocumentFacts(
+                    id="tender-gagal",
+                    kind="failure",
+                    title=f"Tender gagal: {failure.reason_label} (Perpres 16/2018 Ps 51)",
+                    published=failure.date,
+                    note=failure.note,
+                    url=tender.page_url,
+                    content_type="text/html" if tender.page_url else "",
+                ),
+                node,
+            )
+        )
     if documents:
         out["documents"] = documents
     amendments = sorted(tender.amendments, key=lambda a: (a.date, a.id))
     if amendments:
         out["amendments"] = [_amendment(a, meta, node) for a in amendments]
     return out
+
+
+def _tender_status(process: ProcessFacts) -> str:
+    """tenderStatus.csv (closed): cancelled (dibatalkan); unsuccessful (tender gagal, Ps 51);
+    complete once a winner is announced (the selection is over; an upheld objection or a
+    re-evaluation makes it active again); active otherwise."""
+    tender = process.tender
+    if tender.cancelled_at:
+        return "cancelled"
+    if tender.failure is not None:
+        return "unsuccessful"
+    if any(award.status == "active" for award in process.awards):
+        return "complete"
+    return "active"
+
+
+def _bid(facts: BidFacts) -> dict:
+    out: dict = {
+        "id": facts.id,
+        "status": facts.status,
+        "tenderers": [reference(facts.tenderer)],
+    }
+    if facts.price is not None:
+        out["value"] = value(facts.price)
+    return out
+
+
+def _evaluation_report(process: ProcessFacts, award: AwardFacts) -> dict:
+    """The adopted evaluation result in words (the bids extension has no field for a bid's
+    rank or the reason it was excluded): every bidder with its price and rank or reason."""
+    lines = []
+    for bid in sorted(process.tender.bids, key=lambda b: (b.rank is None, b.rank or 0, b.id)):
+        name = redact(bid.tenderer.name)
+        if bid.status == "valid":
+            lines.append(f"{name}: {_rupiah(bid.price)}, peringkat {bid.rank or '-'}")
+        else:
+            lines.append(f"{name}: {_rupiah(bid.price)}, gugur — {redact(bid.reason) or '-'}")
+    return _document(
+        DocumentFacts(
+            id=f"{award.id}-hasil-evaluasi",
+            kind="evaluation_result",
+            title="Hasil evaluasi penawaran",
+            published=award.date,
+            note="; ".join(lines) or "Tidak ada penawaran yang dievaluasi.",
+            url=award.page_url,
+            content_type="text/html" if award.page_url else "",
+        ),
+        process.node,
+    )
+
+
+def _review(facts: ReviewFacts, award: AwardFacts, node: NodeFacts) -> dict:
+    """An objection or an appeal, with its answer, as a ``complaints`` document of the award
+    (objections and answers are public, SPEC "Objections")."""
+    text = redact(facts.text)
+    if len(text) > REVIEW_TEXT_MAX:
+        text = text[: REVIEW_TEXT_MAX - 1] + "…"
+    if facts.kind == "appeal":
+        title = f"Sanggah banding {redact(facts.party.name)} kepada PA/KPA"
+    else:
+        title = f"Sanggah {redact(facts.party.name)} kepada Pokja Pemilihan"
+    if facts.answered is None:
+        answer = "Belum dijawab."
+    else:
+        verdict = "diterima" if facts.upheld else "ditolak"
+        answer = f"Jawaban ({_local(facts.answered, node)}, {verdict}): {redact(facts.answer)}"
+    return _document(
+        DocumentFacts(
+            id=facts.id,
+            kind="complaint",
+            title=title,
+            published=facts.filed,
+            note=f"{text} — {answer}",
+            url=award.page_url,
+            content_type="text/html" if award.page_url else "",
+        ),
+        node,
+    )
+
+
+def _award(process: ProcessFacts, facts: AwardFacts) -> dict:
+    node = process.node
+    description = f"Pemenang: {redact(facts.supplier.name)}, harga {_rupiah(facts.price)}"
+    if facts.evaluated_price is not None and round_rupiah(facts.evaluated_price) != round_rupiah(
+        facts.price
+    ):
+        description += (
+            f" (harga evaluasi {_rupiah(facts.evaluated_price)} hanya untuk peringkat, "
+            "preferensi harga dalam negeri; nilai kontrak adalah harga penawaran)"
+        )
+    for rank, reserve, price in facts.reserves:
+        description += f". Pemenang cadangan {rank}: {redact(reserve.name)}, {_rupiah(price)}"
+    if facts.objection_end is not None:
+        description += f". Masa sanggah sampai {_local(facts.objection_end, node)}"
+    out: dict = {
+        "id": facts.id,
+        "title": f"Penetapan pemenang tender {process.tender.code}",
+        "description": description + ".",
+        "status": facts.status,
+        "date": _date(facts.date, node),
+        "value": value(facts.price),
+        "suppliers": [reference(facts.supplier)],
+    }
+    documents = [_evaluation_report(process, facts)] if process.tender.bids else []
+    documents += [_review(r, facts, node) for r in sorted(facts.reviews, key=lambda r: r.filed)]
+    if documents:
+        out["documents"] = documents
+    return out
+
+
+def _contract(process: ProcessFacts, facts: ContractFacts) -> dict:
+    node = process.node
+    award = next((a for a in process.awards if a.id == facts.award_id), None)
+    supplier = redact(award.supplier.name) if award else "-"
+    description = (
+        f"Kontrak nomor {redact(facts.number)} antara {redact(process.buyer.name)} dan "
+        f"{supplier}, ditandatangani oleh pejabat yang berwenang dari kedua pihak"
+    )
+    if facts.performance_guarantee is not None:
+        description += f"; jaminan pelaksanaan {_rupiah(facts.performance_guarantee)}"
+    return {
+        "id": facts.id,
+        "awardID": facts.award_id,
+        "title": f"Kontrak {redact(facts.number)}",
+        "description": description + ".",
+        "status": "active",
+        "period": {
+            "startDate": _day(facts.start_on, node),
+            "endDate": _day(facts.end_on, node, end=True),
+        },
+        "value": value(facts.value),
+        "dateSigned": _day(facts.signed_on, node),
+    }
 
 
 def _base(process: ProcessFacts, meta: ReleaseMeta) -> dict:
@@ -282,18 +463,25 @@ def tender_release(process: ProcessFacts, meta: ReleaseMeta) -> dict:
     release["planning"] = _planning(process)
     release["tender"] = _tender(process, meta)
     statistics = process.tender.bid_statistics
+    bids: dict = {}
     if statistics:
-        release["bids"] = {
-            "statistics": [
-                {
-                    "id": s.id,
-                    "measure": s.measure,
-                    "value": s.value,
-                    "date": _date(s.date, process.node),
-                }
-                for s in statistics
-            ]
-        }
+        bids["statistics"] = [
+            {
+                "id": s.id,
+                "measure": s.measure,
+                "value": s.value,
+                "date": _date(s.date, process.node),
+            }
+            for s in statistics
+        ]
+    if process.tender.bids:
+        bids["details"] = [_bid(b) for b in process.tender.bids]
+    if bids:
+        release["bids"] = bids
+    if process.awards:
+        release["awards"] = [_award(process, a) for a in process.awards]
+    if process.contracts:
+        release["contracts"] = [_contract(process, c) for c in process.contracts]
     return release
 
 
@@ -303,6 +491,10 @@ BUILDERS: dict[str, Callable[[ProcessFacts, ReleaseMeta], dict]] = {
     ReleaseKind.TENDER_AMENDMENT: tender_release,
     ReleaseKind.TENDER_UPDATE: tender_release,
     ReleaseKind.TENDER_CANCELLATION: tender_release,
+    # Awards and contracts are in the same snapshot; the tag says what this release adds.
+    ReleaseKind.AWARD: tender_release,
+    ReleaseKind.AWARD_UPDATE: tender_release,
+    ReleaseKind.CONTRACT: tender_release,
 }
 
 
@@ -312,19 +504,36 @@ def build_release(process: ProcessFacts, meta: ReleaseMeta) -> dict:
 
 
 def kinds_to_publish(
-    *, event: str, first: bool, new_amendments: bool, cancelled: bool
+    *,
+    event: str,
+    first: bool,
+    new_amendments: bool,
+    cancelled: bool,
+    awarded: bool = False,
+    contracted: bool = False,
 ) -> list[ReleaseKind]:
     """Which releases a publication event makes: the first publication of a process is its
-    planning and tender releases (and its cancellation, when a node publishes a tender that was
-    cancelled before open data existed); then a cancellation, an amendment (any change not yet
-    published with a rationale) or an update."""
+    planning and tender releases (and its cancellation, award and contract, when a node
+    publishes a tender that got that far before open data existed); then a cancellation, an
+    award (``award``: the announcement), a contract (``contract``: recorded), an amendment (any
+    change not yet published with a rationale) or an update (a failed tender among them)."""
     if first:
         kinds = [ReleaseKind.PLANNING, ReleaseKind.TENDER]
         if cancelled:
             kinds.append(ReleaseKind.TENDER_CANCELLATION)
+        if awarded or event == "award":
+            kinds.append(ReleaseKind.AWARD)
+        if contracted or event == "contract":
+            kinds.append(ReleaseKind.CONTRACT)
         return kinds
     if cancelled and event == "cancelled":
         return [ReleaseKind.TENDER_CANCELLATION]
+    if event == "award":
+        return [ReleaseKind.AWARD]
+    if event == "contract":
+        return [ReleaseKind.CONTRACT]
+    if event == "award_update":  # an objection or appeal filed or answered
+        return [ReleaseKind.AWARD_UPDATE]
     if new_amendments:
         return [ReleaseKind.TENDER_AMENDMENT]
     return [ReleaseKind.TENDER_UPDATE]

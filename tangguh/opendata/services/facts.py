@@ -1,28 +1,38 @@
 """Reading a tender's public facts from the database, as the plain values the OCDS mapping
 takes (``tangguh.domain.ocds.facts``). Only what is public goes in: names of bodies, the plan,
-the schedule, published documents and reasons, and after opening the number of bids.
-Nothing about people (UU 27/2022): no user, no member, no vendor contact."""
+the schedule, published documents and reasons, after opening the number of bids, from the
+award announcement the adopted evaluation result (every bidder, its price, rank or reason),
+the winner and reserves, objections and appeals with their answers, then the contract; a
+failed tender with its reason. Nothing about people (UU 27/2022): no user, no member, no
+vendor contact, no signatory of the contract."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
 
+from tangguh.awards.models import Award, AwardStatus, Contract, Failure, FailureReason, Objection
 from tangguh.bids.models import ClosingStatement, Opening
 from tangguh.core.calendar import node_calendar
 from tangguh.domain.methods import StageKind
 from tangguh.domain.ocds.facts import (
     AmendmentFacts,
+    AwardFacts,
+    BidFacts,
     BidStatisticFacts,
+    ContractFacts,
     DocumentFacts,
+    FailureFacts,
     NodeFacts,
     OfflineFacts,
     PartyFacts,
     PeriodFacts,
     PlanningFacts,
     ProcessFacts,
+    ReviewFacts,
     StageMove,
     TenderFacts,
 )
@@ -34,6 +44,10 @@ from tangguh.tenders.models import DocumentKind, EvaluationMethod, ScheduleChang
 _CATEGORY = dict(Category.choices)
 _EVALUATION = dict(EvaluationMethod.choices)
 _CHOICE = dict(DecisionChoice.choices)
+_FAILURE = dict(FailureReason.choices)
+# An award is public once announced (up to the PA/KPA threshold at once, above it after the
+# PA/KPA approved); a cancelled one stays public as cancelled (the tender failed after it).
+_AWARD_STATUS = {AwardStatus.ANNOUNCED: "active", AwardStatus.CANCELLED: "cancelled"}
 
 
 def node_facts() -> NodeFacts:
@@ -176,6 +190,137 @@ def _offline(tender: Tender) -> tuple[OfflineFacts, ...]:
     return tuple(sorted(steps, key=lambda step: step.date))
 
 
+def company_party(nib: str, name: str) -> PartyFacts:
+    """A vendor company as a party: its business registration number (NIB, Online Single
+    Submission) identifies it; nothing about its people or contacts."""
+    return PartyFacts(
+        id=f"nib-{nib}", name=name, roles=("tenderer",), scheme="ID-NIB", legal_id=nib
+    )
+
+
+def _money(text) -> Decimal | None:
+    return None if text in (None, "") else Decimal(str(text))
+
+
+def _public_awards(tender: Tender) -> list[Award]:
+    return list(
+        Award.objects.filter(tender=tender, announced_at__isnull=False, status__in=_AWARD_STATUS)
+        .select_related("minute", "company")
+        .order_by("announced_at", "pk")
+    )
+
+
+def _bids(award: Award | None) -> tuple[BidFacts, ...]:
+    """The evaluated bids as the committee adopted them in the award minute (its snapshot),
+    public from the announcement: price after arithmetic correction, valid or disqualified."""
+    if award is None:
+        return ()
+    rows = (award.minute.content.get("evaluation") or {}).get("bids") or []
+    return tuple(
+        BidFacts(
+            id=f"penawaran-{row['company_nib']}",
+            tenderer=company_party(row["company_nib"], row["company"]),
+            price=_money(row.get("corrected_total")),
+            status="valid" if row.get("excluded") is None and row.get("opened") else "disqualified",
+            rank=row.get("rank"),
+            reason=(row.get("excluded") or {}).get("reason")
+            or ("" if row.get("opened") else "penawaran tidak dapat dibuka"),
+        )
+        for row in rows
+    )
+
+
+def _reviews(award: Award, names: dict[str, str]) -> tuple[ReviewFacts, ...]:
+    reviews = []
+    for objection in Objection.objects.filter(award=award).select_related("company"):
+        company = company_party(
+            objection.company.nib, names.get(objection.company.nib, objection.company.name)
+        )
+        reviews.append(
+            ReviewFacts(
+                id=f"sanggah-{objection.pk}",
+                kind="objection",
+                filed=objection.filed_at,
+                party=company,
+                text=objection.text,
+                answered=objection.answered_at,
+                upheld=objection.upheld,
+                answer=objection.answer,
+            )
+        )
+        appeal = getattr(objection, "appeal", None)
+        if appeal is not None:
+            reviews.append(
+                ReviewFacts(
+                    id=f"sanggah-banding-{appeal.pk}",
+                    kind="appeal",
+                    filed=appeal.filed_at,
+                    party=company,
+                    text=appeal.text,
+                    answered=appeal.answered_at,
+                    upheld=appeal.upheld,
+                    answer=appeal.answer,
+                )
+            )
+    return tuple(reviews)
+
+
+def _award_facts(award: Award, buyer: PartyFacts, review_body: PartyFacts, page_url: str):
+    content = award.minute.content
+    names = {b["company_nib"]: b["company"] for b in content["evaluation"]["bids"]}
+    winner = content["winner"]
+    reviews = _reviews(award, names)
+    return AwardFacts(
+        id=f"penetapan-{award.pk}",
+        status=_AWARD_STATUS[award.status],
+        date=award.announced_at,
+        supplier=company_party(winner["company_nib"], winner["company"]),
+        price=award.price,
+        evaluated_price=award.evaluated_price,
+        reserves=tuple(
+            (number, company_party(r["company_nib"], r["company"]), _money(r["price"]))
+            for number, r in enumerate(content.get("reserves") or [], start=1)
+        ),
+        objection_end=award.objection_end,
+        reviews=reviews,
+        # Appeals (construction) go to the PA/KPA of the buyer's work unit: published as the
+        # office, never as the person holding it.
+        review_body=review_body if any(r.kind == "appeal" for r in reviews) else None,
+        page_url=page_url,
+    )
+
+
+def _contracts(tender: Tender) -> tuple[ContractFacts, ...]:
+    return tuple(
+        ContractFacts(
+            id=f"kontrak-{contract.pk}",
+            award_id=f"penetapan-{contract.sppbj.award_id}",
+            number=contract.number,
+            value=contract.value,
+            signed_on=contract.signed_on,
+            start_on=contract.start_on,
+            end_on=contract.end_on,
+            recorded_at=contract.recorded_at,
+            performance_guarantee=contract.performance_guarantee,
+        )
+        for contract in Contract.objects.filter(tender=tender).select_related("sppbj")
+    )
+
+
+def _failure(tender: Tender) -> FailureFacts | None:
+    """The failure that still stands: none after a re-evaluation or re-submission reopened the
+    tender; a re-tender leaves this tender failed (the new one is another process)."""
+    failure = Failure.objects.filter(tender=tender).order_by("-declared_at", "-pk").first()
+    if failure is None or failure.follow_up not in ("", "re_tender"):
+        return None
+    return FailureFacts(
+        date=failure.declared_at,
+        reason=failure.reason,
+        reason_label=_FAILURE.get(failure.reason, failure.reason),
+        note=failure.note,
+    )
+
+
 def _period(stages: dict, kind: StageKind) -> PeriodFacts | None:
     stage = stages.get(kind.value)
     return PeriodFacts(stage.start, stage.end) if stage else None
@@ -202,13 +347,21 @@ def process_facts(tender: Tender) -> ProcessFacts:
     amendments = _schedule_amendments(tender) + _addendum_amendments(tender)
     page_url = f"{node.public_url}/tender/{tender.code}/"
     plan = package.plan_item
+    buyer = PartyFacts(
+        id=f"satker-{agency.code}-{work_unit.code}",
+        name=f"{work_unit.name}, {agency.name}",
+        roles=("buyer",),
+    )
+    review_body = PartyFacts(
+        id=f"pa-kpa-{agency.code}-{work_unit.code}",
+        name=f"PA/KPA {work_unit.name}, {agency.name}",
+        roles=("reviewBody",),
+    )
+    awards = _public_awards(tender)
+    bids = _bids(awards[-1] if awards else None)
     return ProcessFacts(
         node=node,
-        buyer=PartyFacts(
-            id=f"satker-{agency.code}-{work_unit.code}",
-            name=f"{work_unit.name}, {agency.name}",
-            roles=("buyer",),
-        ),
+        buyer=buyer,
         procuring_entity=PartyFacts(
             id=f"ukpbj-{unit.agency.code}-{unit.pk}",
             name=f"{unit.name}, {unit.agency.name}",
@@ -245,6 +398,11 @@ def process_facts(tender: Tender) -> ProcessFacts:
             offline=_offline(tender),
             bid_statistics=statistics,
             number_of_tenderers=bidders,
+            tenderers=tuple(b.tenderer for b in bids),
             page_url=page_url,
+            bids=bids,
+            failure=_failure(tender),
         ),
+        awards=tuple(_award_facts(a, buyer, review_body, f"{page_url}pemenang/") for a in awards),
+        contracts=_contracts(tender),
     )

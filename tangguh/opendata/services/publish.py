@@ -121,6 +121,8 @@ def ocds_publish_tender(
             first=not earlier,
             new_amendments=bool(new_amendments),
             cancelled=facts.tender.cancelled_at is not None,
+            awarded=bool(facts.awards),
+            contracted=bool(facts.contracts),
         )
         counts: dict[str, int] = {}
         for _, kind in earlier:
@@ -144,10 +146,33 @@ def ocds_publish_tender(
                     )
                 new_amendments = []
             meta = ReleaseMeta(id=rid, kind=kind, date=now, amendment_links=dict(links))
-            body = release_json(build_release(facts, meta))
+            release = build_release(facts, meta)
+            if kind == ReleaseKind.TENDER_UPDATE and _unchanged(release, ocid):
+                # Nothing public changed (e.g. an addendum whose schedule change already
+                # published it): an update would only repeat the last release.
+                counts[kind] -= 1
+                continue
+            body = release_json(release)
             built.append(NewRelease(ocid, rid, kind, now, body, tender.pk))
             previous = rid
         return releases_append(releases=built, actor=actor)
+
+
+_VOLATILE = ("id", "date", "tag")
+
+
+def _unchanged(release: dict, ocid: str) -> bool:
+    """True when ``release`` says nothing the last release of ``ocid`` did not: equal but for
+    its id, date and tag."""
+    last = Release.objects.filter(ocid=ocid).order_by("-position").values_list("body").first()
+    if last is None:
+        return False
+    before = json.loads(last[0])
+    return all(
+        before.get(key) == release.get(key)
+        for key in set(before) | set(release)
+        if key not in _VOLATILE
+    )
 
 
 def _take_audit_lock() -> None:
