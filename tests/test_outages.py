@@ -214,10 +214,12 @@ def test_an_outage_declared_on_the_command_line_extends_and_is_listed(api, org, 
         "--end",
         end.isoformat(),
         "--reason",
-        "Listrik padam di ruang server LPSE",
+        "Listrik padam di ruang server LPSE.",
         stdout=out,
     )
     outage = Outage.objects.get()
+    change = tender.schedule_changes.order_by("-pk").first()
+    assert "LPSE. Lihat /status" in change.reason and ".." not in change.reason
     assert outage.source == "declared" and outage.declared_by is None
     assert f"outage #{outage.pk} recorded (node, extends deadlines)" in out.getvalue()
     assert f"extended {tender.code} bid_submission" in out.getvalue()

@@ -144,8 +144,11 @@ def _reason(result_changes, cited: list[Outage]) -> str:
             + "."
         )
     citations = [outage_citation(o) for o in cited]
-    text_id.append("Gangguan: " + "; ".join(c[0] for c in citations) + ". Lihat /status.")
-    text_en.append("Outages: " + "; ".join(c[1] for c in citations) + ". See /status.")
+    # An admin's reason often ends with a full stop already: do not print two.
+    text_id.append(
+        "Gangguan: " + "; ".join(c[0].rstrip(".") for c in citations) + ". Lihat /status."
+    )
+    text_en.append("Outages: " + "; ".join(c[1].rstrip(".") for c in citations) + ". See /status.")
     return " ".join(text_id) + "\n\n" + " ".join(text_en)
 
 
