@@ -498,7 +498,8 @@ def main() -> None:
     nodes += [Node(n, workdir, base_env | e) for n, e in map(parse_variant, args.variant)]
     modes = ["raw"] + [node.name for node in nodes]
     results: dict[str, dict[str, list]] = {
-        s: {k: [] for m in modes for k in (m, f"{m} cpu", f"{m} memory")} for s in scenarios
+        s: {k: [] for m in modes for k in (m, f"{m} cpu", f"{m} server cpu", f"{m} memory")}
+        for s in scenarios
     }
     print(
         f"load average before: {load_average()}; node threads "
@@ -521,11 +522,12 @@ def main() -> None:
                     node = next((n for n in nodes if n.name == mode), None)
                     settle(args.warm_gib)
                     pids = process_tree(node.server.pid) if node else []
-                    cpu_before = own_cpu_seconds() + cpu_seconds(pids)
+                    own_before, server_before = own_cpu_seconds(), cpu_seconds(pids)
                     extra = ""
                     if node is None:
                         seconds = raw_ingest(files, raw_out)
-                        cpu = own_cpu_seconds() + cpu_seconds(pids) - cpu_before
+                        own_cpu = own_cpu_seconds() - own_before
+                        server_cpu = 0.0
                         shutil.rmtree(raw_out)
                     else:
                         # the big envelope has a vendor of its own; the others one each
@@ -536,7 +538,8 @@ def main() -> None:
                             node.port, node.code, list(zip(tokens, files, strict=False))
                         )
                         memory = sampler.finish()
-                        cpu = own_cpu_seconds() + cpu_seconds(pids) - cpu_before
+                        own_cpu = own_cpu_seconds() - own_before
+                        server_cpu = cpu_seconds(pids) - server_before
                         forget_blobs(node.data_dir, files)
                         results[scenario][f"{mode} memory"].append(memory)
                         extra = (
@@ -544,10 +547,14 @@ def main() -> None:
                             f"(all its processes +{memory['tree_rss_growth'] / MIB:.1f} MiB)"
                         )
                     results[scenario][mode].append(mbps(files, seconds))
+                    cpu = own_cpu + server_cpu
                     results[scenario][f"{mode} cpu"].append(cpu / gib)
+                    results[scenario][f"{mode} server cpu"].append(server_cpu / gib)
                     print(
                         f"run {number} {scenario:4} {mode:5}: {mbps(files, seconds):7.1f} MB/s "
-                        f"({seconds:.2f} s, CPU {cpu / gib:.2f} s/GiB){extra}",
+                        f"({seconds:.2f} s, CPU {cpu / gib:.2f} s/GiB"
+                        + (f", server {server_cpu / gib:.2f}" if node else "")
+                        + f"){extra}",
                         flush=True,
                     )
     finally:
@@ -567,6 +574,7 @@ def main() -> None:
         print(f"{label}, {args.runs} runs (medians [min–max]):")
         for mode in modes:
             rates, cpu = results[scenario][mode], results[scenario][f"{mode} cpu"]
+            server_cpu = results[scenario][f"{mode} server cpu"]
             ratios = [rate / base for rate, base in zip(rates, raw, strict=True)]
             growth = [m["rss_growth"] / MIB for m in results[scenario][f"{mode} memory"]]
             summary[scenario][mode] = {
@@ -575,6 +583,7 @@ def main() -> None:
                 "ratios": ratios,
                 "median_ratio": statistics.median(ratios),
                 "cpu_s_per_gib": cpu,
+                "server_cpu_s_per_gib": server_cpu,
                 "rss_growth_mib": growth,
                 "memory": results[scenario][f"{mode} memory"],
             }
@@ -583,6 +592,7 @@ def main() -> None:
                 f"CPU {statistics.median(cpu):.2f} s/GiB"
             )
             if mode != "raw":
+                line += f" (server {statistics.median(server_cpu):.2f})"
                 line += (
                     f"  ratio {statistics.median(ratios):.2f} [{spread(ratios)}] (target >= 0.8)"
                     f"  server RSS growth {statistics.median(growth):.1f} MiB "

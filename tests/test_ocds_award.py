@@ -149,12 +149,16 @@ def test_award_and_contract_releases_pass_libcoveocds_and_our_checks(opened, org
         f"{ocid}-planning-1",
         f"{ocid}-tender-1",
         f"{ocid}-award-1",
+        f"{ocid}-awardUpdate-1",  # the objection answered
+        f"{ocid}-awardUpdate-2",  # the appeal answered
         f"{ocid}-contract-1",
     ]
     report = validated(package)
-    assert report.errors == [] and report.count == 4
+    assert report.errors == [] and report.count == 6
+    answered = releases[3]["awards"][0]["documents"]
+    assert [d["documentType"] for d in answered].count("complaints") >= 1
 
-    award_release, contract_release = releases[2], releases[3]
+    award_release, contract_release = releases[2], releases[5]
     (award,) = award_release["awards"]
     winner = f"nib-{_nib(opened, 'C')}"
     assert award["status"] == "active"

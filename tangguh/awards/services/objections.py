@@ -40,6 +40,7 @@ from tangguh.domain.roles import Permission
 from tangguh.notifications.messages import message_compose
 from tangguh.outages.models import Outage
 from tangguh.tenders.models import Tender
+from tangguh.tenders.publication import tender_published
 from tangguh.tenders.services.documents import document_store
 from tangguh.vendors.models import VendorCompany
 from tangguh.vendors.selectors import vendor_companies_of
@@ -282,6 +283,9 @@ def objection_answer(
                 answer=answer,
             ),
         )
+        # Open data: the answered objection appears as an awardUpdate (no one is notified twice:
+        # award_update has no notification message).
+        tender_published(tender=tender, event="award_update")
     return objection
 
 
@@ -454,4 +458,7 @@ def appeal_answer(
                 answer=answer,
             ),
         )
+        # Open data: the answered appeal appears as an awardUpdate (no one is notified twice:
+        # award_update has no notification message).
+        tender_published(tender=tender, event="award_update")
     return appeal
