@@ -14,6 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from tangguh.audit.models import AuditEvent
+from tangguh.bids.models import SealingKey
 from tangguh.domain.ocds.personal_data import findings
 from tangguh.domain.roles import Role
 from tangguh.opendata.models import Release
@@ -139,6 +140,9 @@ def test_every_release_kind_of_the_workflow_passes_libcoveocds_offline(api, org,
     last = package["releases"][-1]
     assert last["tender"]["status"] == "cancelled"
     assert last["tender"]["value"] == {"amount": 2400000000, "currency": "IDR"}
+    # The sealing key's fingerprint, to compare with the tender page and the receipts.
+    fingerprint = SealingKey.objects.get(tender=tender, envelope="offer").fingerprint
+    assert f"offer {fingerprint}" in package["releases"][1]["tender"]["submissionMethodDetails"]
     assert last["planning"]["budget"]["amount"] == {"amount": 2500000000, "currency": "IDR"}
     assert last["date"].endswith("+09:00")  # WIT, the node's zone
     amendments = {a["id"]: a for a in last["tender"]["amendments"]}

@@ -217,6 +217,9 @@ class TenderFacts:
     page_url: str = ""
     bids: tuple[BidFacts, ...] = ()
     failure: FailureFacts | None = None
+    # (envelope, recipient fingerprint) of each sealing key: bidders compare them with the
+    # tender page, the sealing page and their receipts (issue 5: fingerprints in open data).
+    sealing_fingerprints: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -212,6 +212,14 @@ def _submission(tender: TenderFacts, node: NodeFacts) -> tuple[list[str], str]:
         "Dokumen penawaran dienkripsi (format age) di perangkat penyedia dan diunggah ke "
         f"{node.name}; dibuka setelah batas akhir oleh kuorum Pokja Pemilihan."
     )
+    if tender.sealing_fingerprints:
+        details += (
+            " Sidik jari kunci sampul: "
+            + "; ".join(
+                f"{envelope} {fingerprint}" for envelope, fingerprint in tender.sealing_fingerprints
+            )
+            + "."
+        )
     if tender.offline:
         methods.append("inPerson")
         steps = "; ".join(

@@ -15,7 +15,7 @@ from django.apps import apps
 from django.conf import settings
 
 from tangguh.awards.models import Award, AwardStatus, Contract, Failure, FailureReason, Objection
-from tangguh.bids.models import ClosingStatement, Opening
+from tangguh.bids.models import ClosingStatement, Opening, SealingKey
 from tangguh.core.calendar import node_calendar
 from tangguh.domain.methods import StageKind
 from tangguh.domain.ocds.facts import (
@@ -402,6 +402,11 @@ def process_facts(tender: Tender) -> ProcessFacts:
             page_url=page_url,
             bids=bids,
             failure=_failure(tender),
+            sealing_fingerprints=tuple(
+                SealingKey.objects.filter(tender=tender)
+                .order_by("lot", "envelope")
+                .values_list("envelope", "fingerprint")
+            ),
         ),
         awards=tuple(_award_facts(a, buyer, review_body, f"{page_url}pemenang/") for a in awards),
         contracts=_contracts(tender),
