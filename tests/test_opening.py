@@ -267,3 +267,38 @@ def test_after_a_restart_nothing_closes_or_opens_until_the_heartbeat_has_looked(
     # The silence covered the deadline, so the outage gave the bidders their time back.
     after = api.call("GET", f"/tenders/{code}/closing-statement")
     _refused(after, 409, "bid.deadline_not_passed")
+
+
+def test_envelopes_that_do_not_decrypt_are_listed_with_the_reason_and_store_nothing(
+    api, org, sealed, tmp_path
+):
+    """Sealed to another key, or altered after sealing (a bad MAC): both pass the upload's
+    structure check, fail at opening, are named in the list, and leave no plaintext behind."""
+    stranger = pyrage.x25519.Identity.generate().to_public()
+    good = _package(tmp_path / "c", {**VALID, "tender": sealed.tender.code})
+    altered = bytearray(seal(good, sealed.key.recipient))
+    altered[-40] ^= 0x01  # inside the last payload chunk: its MAC no longer matches
+    nibs = []
+    for plain in (seal(good, str(stranger)), bytes(altered)):
+        company, user = factories.make_vendor()
+        approve(org, company)
+        token = api.token_for(user)
+        assert register(api, token, sealed.tender).status_code == 201
+        assert put(api, token, sealed.tender, "offer", plain).status_code == 201
+        nibs.append(company.nib)
+    stored_before = {p.name for p in node_blobs().root.rglob("*") if p.is_file()}
+
+    statement = _past_deadline(api, sealed)
+    for member in sealed.members[:2]:
+        assert _release(api, sealed, member, _plain_share(member), statement).status_code == 201
+    listing = api.call("GET", f"/tenders/{sealed.tender.code}/opening").json()
+    rows = {row["company_nib"]: row for row in listing["openings"][0]["envelopes"]}
+    for nib in nibs:
+        assert rows[nib]["ok"] is False and rows[nib]["reason"] == "opening.decrypt_failed"
+        assert rows[nib]["total_price"] is None
+    assert OpenedEnvelope.objects.filter(ok=False, plain_sha256="").count() >= 2
+    incoming = node_blobs().root / "incoming"
+    assert not incoming.exists() or not any(incoming.iterdir())  # no half plaintext left
+    # Only the good package's plaintext and the minutes were added to storage.
+    added = {p.name for p in node_blobs().root.rglob("*") if p.is_file()} - stored_before
+    assert len(added) <= 3

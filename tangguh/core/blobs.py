@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -45,6 +46,33 @@ def fsync_directory(path: Path) -> None:
     _fsync_dir(path)
 
 
+class _HashingFile(io.RawIOBase):
+    """The raw file under ``put_written``: every write is counted, hashed and written through."""
+
+    def __init__(self, fd: int, max_size: int) -> None:
+        self.fd = fd
+        self.max_size = max_size
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.head = b""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        view = memoryview(data).cast("B")
+        self.size += len(view)
+        if self.size > self.max_size:
+            raise BlobTooLarge(self.max_size)
+        if len(self.head) < 16:
+            self.head = (self.head + bytes(view[:16]))[:16]
+        self.digest.update(view)
+        written = 0
+        while written < len(view):
+            written += os.write(self.fd, view[written:])
+        return len(view)
+
+
 class BlobStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -75,17 +103,44 @@ class BlobStore:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            final = self.path(digest.hexdigest())
-            final.parent.mkdir(parents=True, exist_ok=True)
-            if final.exists():
-                tmp.unlink()
-            else:
-                os.replace(tmp, final)
-                _fsync_dir(final.parent)
+            self._commit(tmp, digest.hexdigest())
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
         return Blob(sha256=digest.hexdigest(), size=size, head=head)
+
+    def put_written(self, fill: Callable[[BinaryIO], object], *, max_size: int) -> Blob:
+        """Store what ``fill`` writes into the file it is handed, for producers that push (a
+        decrypter writing its output): hashed on the way and written once, through a 1 MiB
+        buffer, then fsynced and renamed as ``put`` does. If ``fill`` raises, or passes
+        ``max_size`` (``BlobTooLarge``), nothing is stored."""
+        incoming = self.root / "incoming"
+        incoming.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=incoming)
+        tmp = Path(tmp_name)
+        try:
+            sink = _HashingFile(fd, max_size)
+            buffered = io.BufferedWriter(sink, buffer_size=CHUNK)
+            fill(buffered)
+            buffered.flush()
+            os.fsync(fd)
+            self._commit(tmp, sink.digest.hexdigest())
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        finally:
+            os.close(fd)
+        return Blob(sha256=sink.digest.hexdigest(), size=sink.size, head=sink.head)
+
+    def _commit(self, tmp: Path, sha256: str) -> None:
+        """Rename a complete, fsynced temporary file to its hash (or drop it if stored)."""
+        final = self.path(sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            tmp.unlink()
+        else:
+            os.replace(tmp, final)
+            _fsync_dir(final.parent)
 
     def adopt(self, source: Path, *, sha256: str) -> Path:
         """Take a finished, fsynced file whose SHA-256 the caller has just computed (a
@@ -118,8 +173,8 @@ class BlobStore:
     def put_file(self, handle: BinaryIO, *, max_size: int) -> Blob:
         return self.put(iter(lambda: handle.read(CHUNK), b""), max_size=max_size)
 
-    def open(self, sha256: str) -> BinaryIO:
-        return open(self.path(sha256), "rb")
+    def open(self, sha256: str, *, buffering: int = -1) -> BinaryIO:
+        return open(self.path(sha256), "rb", buffering=buffering)
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).exists()

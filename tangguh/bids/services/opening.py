@@ -4,9 +4,10 @@ After the bid deadline, once the closing statement is signed, each Pokja member 
 key share on their own machine and releases it, bound to the SHA-256 of the closing statement
 they saw (RFC 8785 canonical JSON of its document) and checked against the share's commitment.
 The plain share is kept only until *k* are in. Then the node rebuilds the envelope key's
-identity, opens every envelope the closing statement lists (streamed from content storage to a
-temporary file and into content storage: never whole in memory), reads each ``penawaran.json``,
-records the opening list, erases the released shares, and publishes the BA Pembukaan (PDF).
+identity, opens every envelope the closing statement lists (decrypted as it streams from
+content storage straight into content storage: never whole in memory, written once), reads each
+``penawaran.json``, records the opening list, erases the released shares, and publishes the BA
+Pembukaan (PDF).
 
 Transactions: a release is one short transaction under the tender lock. The decryption runs
 outside any transaction (its output blobs are content-addressed, so a crash leaves only
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -312,16 +312,14 @@ class EnvelopeOutcome:
 
 
 def _decrypt_to_blob(envelope: Envelope, identity: pyrage.x25519.Identity):
-    """Decrypt the envelope's blob into a temporary file, streaming, then store that file in
-    content storage; the temporary file is removed whatever happens."""
+    """Decrypt the envelope's blob straight into content storage, streaming: the plaintext is
+    hashed and written once, nothing is stored if decryption fails midway. 1 MiB buffers on
+    both sides, because pyrage reads and writes in 8 KiB calls."""
     blobs = node_blobs()
-    incoming = blobs.root / "incoming"
-    incoming.mkdir(parents=True, exist_ok=True)
-    with blobs.open(envelope.sha256) as sealed, tempfile.TemporaryFile(dir=incoming) as plain:
-        pyrage.decrypt_io(sealed, plain, [identity])
-        plain.flush()
-        plain.seek(0)
-        return blobs.put_file(plain, max_size=PLAIN_MAX_BYTES)
+    with blobs.open(envelope.sha256, buffering=CHUNK) as sealed:
+        return blobs.put_written(
+            lambda plain: pyrage.decrypt_io(sealed, plain, [identity]), max_size=PLAIN_MAX_BYTES
+        )
 
 
 def _open_one(envelope: Envelope, identity, tender: Tender) -> EnvelopeOutcome:
@@ -330,6 +328,15 @@ def _open_one(envelope: Envelope, identity, tender: Tender) -> EnvelopeOutcome:
     except FileNotFoundError:
         return EnvelopeOutcome(envelope, ok=False, reason="opening.file_missing")
     except pyrage.DecryptError as exc:
+        return EnvelopeOutcome(
+            envelope, ok=False, reason="opening.decrypt_failed", detail=[str(exc)[:300]]
+        )
+    except OSError as exc:
+        # pyrage reports a payload that fails its MAC midway (altered or truncated after
+        # sealing) as an OSError without errno while streaming; a real I/O error (disk full,
+        # unreadable store) has an errno and must stop the opening, not blame the vendor.
+        if exc.errno is not None:
+            raise
         return EnvelopeOutcome(
             envelope, ok=False, reason="opening.decrypt_failed", detail=[str(exc)[:300]]
         )
