@@ -46,12 +46,17 @@ from search_bench import ROOT, node_env
 BLOCK = 1024 * 1024
 
 
-def setup_django(workdir: Path) -> None:
+def setup_django(workdir: Path, pythonpath: Path | None = None) -> None:
     """The node's settings (production) with its data directory in the workdir; no database
-    is touched: the decrypt function reads and writes content storage only."""
+    is touched: the decrypt function reads and writes content storage only. ``pythonpath``:
+    import the ``tangguh`` package from there (to measure a proposed change)."""
     os.environ.update(node_env(workdir, None))
     os.environ["DJANGO_SETTINGS_MODULE"] = "tangguh.settings"
     sys.path.insert(0, str(ROOT))
+    if pythonpath:
+        sys.path.insert(0, str(pythonpath.resolve()))
+        for name in [m for m in sys.modules if m == "tangguh" or m.startswith("tangguh.")]:
+            del sys.modules[name]  # imported by search_bench (pure modules): import them anew
     import django
 
     django.setup()
@@ -98,10 +103,12 @@ class _HashingRaw(io.RawIOBase):
     """A raw file that hashes what is written to it (behind a 1 MiB ``BufferedWriter``, so
     pyrage's 8 KiB writes reach it in 1 MiB blocks)."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, writeback_every: int = 0) -> None:
         self.fd = fd
         self.digest = hashlib.sha256()
         self.size = 0
+        self.writeback_every = writeback_every
+        self.flushed = 0
 
     def writable(self) -> bool:
         return True
@@ -113,6 +120,13 @@ class _HashingRaw(io.RawIOBase):
         while written < len(view):
             written += os.write(self.fd, view[written:])
         self.size += written
+        if self.writeback_every and self.size - self.flushed >= self.writeback_every:
+            # start writing back what is written so far (Linux: FADV_DONTNEED begins writeback
+            # of dirty pages without waiting), so the final fsync has little left to wait for
+            os.posix_fadvise(
+                self.fd, self.flushed, self.size - self.flushed, os.POSIX_FADV_DONTNEED
+            )
+            self.flushed = self.size
         return written
 
 
@@ -135,7 +149,7 @@ def raw_fsync_mode(files: list[dict], identity, out_dir: Path, store) -> list[tu
     return written
 
 
-def one_pass_decrypt_to_blob(store, sha256: str, identity):
+def one_pass_decrypt_to_blob(store, sha256: str, identity, writeback_every: int = 0):
     """The proposed ``_decrypt_to_blob``: decrypt once, straight into the store's temporary
     file, hashing on the way; fsync, rename, fsync the directory (as ``BlobStore.put``); the
     sealed file read through a 1 MiB buffer."""
@@ -146,7 +160,7 @@ def one_pass_decrypt_to_blob(store, sha256: str, identity):
     fd, tmp_name = tempfile.mkstemp(dir=incoming)
     tmp = Path(tmp_name)
     try:
-        raw = _HashingRaw(fd)
+        raw = _HashingRaw(fd, writeback_every)
         # 1 MiB buffers on both sides: pyrage reads and writes in 8 KiB calls
         with open(store.path(sha256), "rb", buffering=BLOCK) as sealed:
             buffered = io.BufferedWriter(raw, buffer_size=BLOCK)
@@ -179,11 +193,20 @@ def one_pass_mode(files: list[dict], identity, out_dir: Path, store) -> list[tup
     return stored
 
 
+def one_pass_writeback_mode(files, identity, out_dir: Path, store) -> list[tuple[str, int]]:
+    stored = []
+    for file in files:
+        blob = one_pass_decrypt_to_blob(store, file["sha256"], identity, 8 * BLOCK)
+        stored.append((str(store.path(blob.sha256)), blob.size))
+    return stored
+
+
 MODES = {
     "raw": raw_mode,
     "opening": opening_mode,
     "raw+sha+fsync": raw_fsync_mode,
     "one-pass": one_pass_mode,
+    "one-pass+wb": one_pass_writeback_mode,
 }
 
 
@@ -200,6 +223,9 @@ def main() -> None:
     parser.add_argument("--warm-gib", type=float, default=3.0)
     parser.add_argument("--variants", action="store_true", help="add the diagnostic modes")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/tangguh-bids-decrypt-bench"))  # noqa: S108
+    parser.add_argument(
+        "--pythonpath", type=Path, help="import the tangguh package from this directory"
+    )
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -207,8 +233,11 @@ def main() -> None:
 
     workdir = args.workdir
     (workdir / "data").mkdir(parents=True, exist_ok=True)
-    setup_django(workdir)
+    setup_django(workdir, args.pythonpath)
+    import tangguh
     from tangguh.core.blobs import node_blobs
+
+    print(f"tangguh from {Path(tangguh.__file__).parent}", flush=True)
 
     store = node_blobs()
     identity = load_identity(workdir)
@@ -221,7 +250,9 @@ def main() -> None:
     }
     plain_sizes = {"one": args.big_mib * MIB, "many": args.small_mib * MIB}
     chosen_sets = [s.strip() for s in args.sets.split(",") if s.strip()]
-    modes = ["raw", "opening"] + (["raw+sha+fsync", "one-pass"] if args.variants else [])
+    modes = ["raw", "opening"] + (
+        ["raw+sha+fsync", "one-pass", "one-pass+wb"] if args.variants else []
+    )
     out_dir = workdir / "raw-out"
     results = {s: {k: [] for m in modes for k in (m, f"{m} cpu")} for s in chosen_sets}
     print(f"load average before: {load_average()}", flush=True)

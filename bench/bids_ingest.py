@@ -100,6 +100,37 @@ for i in range(int(os.environ["BENCH_VENDORS"])):
 print(json.dumps({"code": tender.code, "tokens": tokens}))
 """
 
+# The control node of --minimal: the least a WSGI view under granian can do with an upload
+# (read 1 MiB blocks + SHA-256 + write + fsync, no Django, no checks, no database).
+MINIMAL_APP = r"""
+import hashlib, json, os, tempfile
+
+OUT = os.environ["BENCH_MINIMAL_OUT"]
+
+
+def application(environ, start_response):
+    if environ["REQUEST_METHOD"] != "PUT":
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b"{}"]
+    stream, left = environ["wsgi.input"], int(environ["CONTENT_LENGTH"])
+    digest, size = hashlib.sha256(), 0
+    fd, _name = tempfile.mkstemp(dir=OUT)
+    with os.fdopen(fd, "wb") as out:
+        while left > 0:
+            block = stream.read(min(1024 * 1024, left))
+            if not block:
+                break
+            left -= len(block)
+            size += len(block)
+            digest.update(block)
+            out.write(block)
+        out.flush()
+        os.fsync(out.fileno())
+    body = json.dumps({"sha256": digest.hexdigest(), "size": size}).encode()
+    start_response("201 Created", [("Content-Type", "application/json")])
+    return [body]
+"""
+
 # Touch (write every page of) GiB of memory in a child process, then exit and free it.
 TOUCH = (
     "import sys; n = int(float(sys.argv[1]) * 2**30); b = bytearray(n); "
@@ -426,8 +457,11 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
 class Node:
     """One node under test: its own data directory, seeded tender and vendors, server."""
 
-    def __init__(self, name: str, workdir: Path, extra_env: dict[str, str]) -> None:
+    def __init__(
+        self, name: str, workdir: Path, extra_env: dict[str, str], *, minimal: bool = False
+    ) -> None:
         self.name = name
+        self.minimal = minimal
         self.data_dir = workdir / f"node-{name}" / "data"
         if self.data_dir.parent.exists():
             shutil.rmtree(self.data_dir.parent)  # a new node every time
@@ -438,10 +472,48 @@ class Node:
         self.port = 0
 
     def start(self, recipient: str, vendors: int) -> None:
+        if self.minimal:
+            return self._start_minimal(vendors)
         subprocess.run([str(VENV / "tangguh"), "migrate", "-v", "0"], env=self.env, check=True)
         info = seed_node(self.env, recipient, vendors)
         self.code, self.tokens = info["code"], info["tokens"]
         self.server, self.port = start_server(self.env, self.log)
+
+    def _start_minimal(self, vendors: int) -> None:
+        app_dir = self.data_dir.parent
+        (app_dir / "bench_minimal_app.py").write_text(MINIMAL_APP)
+        (self.data_dir / "out").mkdir()
+        env = self.env | {"BENCH_MINIMAL_OUT": str(self.data_dir / "out")}
+        threads = env.get("TANGGUH_THREADS", "8")  # as tangguh serve
+        self.code, self.tokens = "minimal", ["-"] * vendors
+        self.port = free_port()
+        self.server = subprocess.Popen(
+            [
+                str(VENV / "granian"),
+                "--interface",
+                "wsgi",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--blocking-threads",
+                threads,
+                "--no-access-log",
+                "bench_minimal_app:application",
+            ],
+            cwd=app_dir,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.log, "ab"),  # noqa: SIM115 - closed with the process
+        )
+        wait_for(self.port, self.server)
+
+    def forget(self, files: list[dict]) -> None:
+        if self.minimal:
+            for path in (self.data_dir / "out").iterdir():
+                path.unlink()
+        else:
+            forget_blobs(self.data_dir, files)
 
     def stop(self) -> None:
         if self.server is not None:
@@ -472,6 +544,12 @@ def main() -> None:
         help="measure another node too, in the same runs, with this environment "
         "(e.g. t20:TANGGUH_THREADS=20 or fix:PYTHONPATH=/tmp/patched-copy)",
     )
+    parser.add_argument(
+        "--minimal",
+        action="store_true",
+        help="measure a control node too: a bare WSGI view under granian (read + SHA-256 + "
+        "write + fsync), to tell the transport's cost from the node's",
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/tangguh-bids-bench"))  # noqa: S108
     parser.add_argument("--keep", action="store_true", help="keep the sealed envelopes")
     parser.add_argument("--json", type=Path, help="write the figures here")
@@ -496,6 +574,8 @@ def main() -> None:
         base_env.update(MALLOC_TRIM_THRESHOLD_="268435456", MALLOC_MMAP_THRESHOLD_="33554432")
     nodes = [Node("api", workdir, base_env)]
     nodes += [Node(n, workdir, base_env | e) for n, e in map(parse_variant, args.variant)]
+    if args.minimal:
+        nodes.append(Node("min", workdir, base_env, minimal=True))
     modes = ["raw"] + [node.name for node in nodes]
     results: dict[str, dict[str, list]] = {
         s: {k: [] for m in modes for k in (m, f"{m} cpu", f"{m} server cpu", f"{m} memory")}
@@ -504,7 +584,8 @@ def main() -> None:
     print(
         f"load average before: {load_average()}; node threads "
         f"{args.threads or '8 (default)'}, malloc env {'on' if args.malloc else 'off'}; "
-        + "; ".join(f"{n.name}: {args.variant[i]}" for i, n in enumerate(nodes[1:])),
+        + "; ".join(args.variant)
+        + ("; min: a bare WSGI view under granian" if args.minimal else ""),
         flush=True,
     )
     try:
@@ -512,7 +593,7 @@ def main() -> None:
             node.start(str(recipient), args.streams + 1)
             # warm-up: imports, first allocations, the database connection of the upload path
             put_envelope(node.port, node.code, node.tokens[0], small[0])
-            forget_blobs(node.data_dir, small[:1])
+            node.forget(small[:1])
         for number in range(1, args.runs + 1):
             order = modes if number % 2 else list(reversed(modes))
             for scenario in scenarios:
@@ -540,7 +621,7 @@ def main() -> None:
                         memory = sampler.finish()
                         own_cpu = own_cpu_seconds() - own_before
                         server_cpu = cpu_seconds(pids) - server_before
-                        forget_blobs(node.data_dir, files)
+                        node.forget(files)
                         results[scenario][f"{mode} memory"].append(memory)
                         extra = (
                             f"  server RSS +{memory['rss_growth'] / MIB:.1f} MiB "
