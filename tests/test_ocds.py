@@ -427,3 +427,21 @@ def test_award_contract_and_failure_mappings_pass_libcoveocds():
     broken = json.loads(json.dumps(package))
     broken["releases"][0]["bids"]["details"][0]["status"] = "winning"  # not in bidStatus.csv
     assert any("bidStatus" in e for e in validated(broken).errors)
+
+
+def test_an_extension_that_cannot_be_read_is_named_not_ignored():
+    """libcoveocds passes a package whose extension it cannot fetch; our check names it, both
+    for a URL the offline mirror does not hold and one the extension registry cannot resolve."""
+    package = {
+        "uri": "https://lpse.example/p",
+        "version": "1.1",
+        "publishedDate": "2024-06-24T10:00:00+09:00",
+        "publisher": {"name": "LPSE"},
+        "extensions": [
+            "https://extensions.example.invalid/ocds_nothing/v1/extension.json",
+            "not a url",
+        ],
+        "releases": [],
+    }
+    errors = validated(package).errors
+    assert sum("cannot be read" in e for e in errors) == 2, errors

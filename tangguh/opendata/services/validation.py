@@ -145,34 +145,44 @@ def _libcove_errors(result: dict) -> list[str]:
     return errors
 
 
-def _extension_problems(urls: object) -> list[str]:
+def _extension_problems(urls: object) -> tuple[list[str], list[str]]:
     """libcoveocds treats an extension whose files cannot be found as one that patches
     nothing, silently. Each listed extension must have readable metadata naming a release
-    schema patch, and that patch must be readable."""
+    schema patch, and that patch must be readable.
+
+    Returns the readable URLs (what libcoveocds may be given: an unreadable or unsupported one
+    would make it raise or pass silently) and one problem per other URL."""
     import zipfile
 
     import requests
-    from ocdsextensionregistry.exceptions import DoesNotExist
+    from ocdsextensionregistry.exceptions import OCDSExtensionRegistryError
     from ocdsextensionregistry.profile_builder import ProfileBuilder
 
     if not isinstance(urls, list):
-        return []
-    problems = []
-    builder = ProfileBuilder(None, [u for u in urls if isinstance(u, str)])
-    for extension in builder.extensions():
+        return [], []
+    readable, problems = [], []
+    for url in urls:
+        if not isinstance(url, str):
+            problems.append(f"extension {url!r}: not a URL")
+            continue
         try:
-            metadata = extension.metadata
-            if "release-schema.json" in (metadata.get("schemas") or []):
-                json.loads(extension.remote("release-schema.json"))
+            for extension in ProfileBuilder(None, [url]).extensions():
+                metadata = extension.metadata
+                if "release-schema.json" in (metadata.get("schemas") or []):
+                    json.loads(extension.remote("release-schema.json"))
         except (
-            DoesNotExist,
+            OCDSExtensionRegistryError,  # DoesNotExist, UnsupportedSchemeError, ...
+            # ocdsextensionregistry's way of saying it cannot resolve a URL it does not
+            # recognise (util.py, extension_version.py): a problem of the package, not ours.
             NotImplementedError,
             requests.RequestException,
             zipfile.BadZipFile,
             ValueError,
         ) as exc:
-            problems.append(f"extension {extension.input_url}: cannot be read ({exc})")
-    return problems
+            problems.append(f"extension {url}: cannot be read ({exc})")
+        else:
+            readable.append(url)
+    return readable, problems
 
 
 def _releases_of(data: dict) -> list[dict]:
@@ -201,10 +211,13 @@ def validate_package(data: dict) -> ValidationReport:
     record = isinstance(data.get("records"), list)
     with _offline(root), tempfile.TemporaryDirectory(prefix="tangguh-ocds-") as out:
         try:
+            readable, extension_errors = _extension_problems(data.get("extensions"))
+            checked = data
+            if "extensions" in data:
+                checked = {**data, "extensions": readable}
             result = ocds_json_output(
-                out, json_data=data, lib_cove_ocds_config=config, record_pkg=record
+                out, json_data=checked, lib_cove_ocds_config=config, record_pkg=record
             )
-            extension_errors = _extension_problems(data.get("extensions"))
         except requests.RequestException as exc:
             raise SchemaUnavailable(
                 "the OCDS schema could not be downloaded; set TANGGUH_OCDS_SCHEMA_DIR to a "
