@@ -9,6 +9,12 @@ on) lies between service returning and the new end, the end moves one more worki
 stages shift to keep their lengths. Once opening has begun the bid window is never extended: the
 Pokja decides publicly (SPEC "Outage resilience").
 
+A shifted stage that closes a right or a duty (``StageKind.ends_on_working_moment``) is moved on
+to a working moment, never earlier, so the shifted schedule passes the validator the Pokja's own
+edits pass. Other stages (evaluation, award, announcements, SPPBJ, contract) keep the shifted time
+and may end on a weekend or holiday: RULES.md "Schedule basis" (SDP) asks a working end only of
+the rights-closing stages, and moving them would lengthen them for no one's right.
+
 The result is always computed from the schedule before any outage and the full outage list, so
 computing it again changes nothing, and the order of outages does not matter.
 """
@@ -178,22 +184,26 @@ def extend_for_outages(
         if old.kind.ends_on_working_moment and finish != old.end:
             finish = calendar.end_on_working_day(finish)
         hit, lost = _overlap(merged, begin, finish)
+        extended = False
         if lost and old.kind in policy.extended_stages:
             if opening_begun and old.kind in BID_WINDOW:
                 decisions.append(CommitteeDecisionRequired(old.kind, hit))
             else:
                 returned = max(o.end for o in hit)
                 finish = _extend_end(finish, lost, returned, calendar, policy)
+                extended = True
         new = Stage(old.kind, calendar.local(begin), calendar.local(finish))
         new_schedule = Schedule((*new_schedule.stages, new))
         end_shifts.append((old.end, new.end - old.end))
         if new.start != old.start or new.end != old.end:
-            changes.append(_change(old, new, hit, lost, calendar, policy))
+            changes.append(_change(old, new, hit, lost if extended else None, calendar))
     return OutageExtension(new_schedule, tuple(changes), tuple(decisions))
 
 
-def _change(old, new, hit, lost, calendar, policy) -> OutageChange:
-    if lost and old.kind in policy.extended_stages and new.end != old.end:
+def _change(old, new, hit, lost, calendar) -> OutageChange:
+    # ``lost`` is None unless the stage itself was extended: a bid window left to the Pokja once
+    # opening has begun may still move with earlier stages, and then it was only shifted.
+    if lost is not None and new.end != old.end:
         spans_id = ", ".join(
             f"{format_moment_id(o.start, calendar)} s.d. {format_moment_id(o.end, calendar)}"
             for o in hit

@@ -28,6 +28,10 @@ def propose_schedule(
 ) -> Schedule:
     """The earliest schedule that validates without errors, starting at ``announce_at``.
 
+    Every stage ends after it starts, so the Pokja can save the proposal unchanged with
+    ``PUT /schedule`` (``schedule_validation.stage_times_valid``); stages with no default length
+    are the ones a rule minimum lengthens.
+
     ``include_optional`` adds the appeal stages (sanggah banding, construction only, Perpres
     16/2018 Ps 50(2)).
     """

@@ -47,6 +47,19 @@ class Violation:
     message_en: str
 
 
+def stage_times_valid(start: dt.datetime, end: dt.datetime) -> bool:
+    """True when a stage's times are zone-aware and it ends after it starts.
+
+    What ``PUT /schedule`` requires of every stage before the timing rules (refused with
+    ``schedule.stage_times_invalid``): a stage is a period, so a zero-length one is refused, and
+    the proposer must never make one.
+    """
+    for moment in (start, end):
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            return False
+    return end > start
+
+
 def lower_bound(
     rule: GapRule, frm: dt.datetime, calendar: WorkingCalendar, ruleset: RuleSet
 ) -> dt.datetime:

@@ -120,15 +120,24 @@ def _max(frm: Point | tuple[Point, ...], to: Point, key: str) -> GapRule:
     return GapRule(f"{to.stage}.{key}", frm, to, Bound.MAX, key)
 
 
+# Announcement stages (winner, technical result, shortlist) and invitations are published acts,
+# yet a schedule stage must end after it starts (PUT /schedule refuses a zero-length stage), so
+# each lasts one day, counted in calendar days with its end on a working day (RULES.md "Schedule
+# basis", SDP). The windows that follow count from its end: the objection window runs "5
+# calendar days after the winner announcement" (RULES.md "Objection window", SDP "cara sanggah").
+# The length of one day is our default (D).
+_NOTICE_DAYS = 1
+
+
 def _award_tail(after_award: StageKind, *, objection: bool) -> tuple[StageSpec, ...]:
     if not objection:
         return (
-            _spec(K.WINNER_ANNOUNCEMENT, [after_award], 0),
+            _spec(K.WINNER_ANNOUNCEMENT, [after_award], _NOTICE_DAYS, _CAL),
             _spec(K.SPPBJ, [K.WINNER_ANNOUNCEMENT], 1),
             _spec(K.CONTRACT, [K.SPPBJ], 1),
         )
     return (
-        _spec(K.WINNER_ANNOUNCEMENT, [after_award], 0),
+        _spec(K.WINNER_ANNOUNCEMENT, [after_award], _NOTICE_DAYS, _CAL),
         _spec(K.OBJECTION, [K.WINNER_ANNOUNCEMENT], 5, _CAL),
         _spec(K.OBJECTION_ANSWER, [K.OBJECTION], 3, _CAL),
         _spec(K.APPEAL, [K.OBJECTION_ANSWER], 5, _CAL, optional=True),
@@ -181,7 +190,7 @@ TENDER_ONE_FILE = StageTemplate(
 _TWO_FILE_BODY = (
     _spec(K.OPENING_TECHNICAL, [K.BID_SUBMISSION], 1),
     _spec(K.TECHNICAL_EVALUATION, [K.OPENING_TECHNICAL], 3),
-    _spec(K.TECHNICAL_RESULT, [K.TECHNICAL_EVALUATION], 0),
+    _spec(K.TECHNICAL_RESULT, [K.TECHNICAL_EVALUATION], _NOTICE_DAYS, _CAL),
     _spec(K.OPENING_PRICE, [K.TECHNICAL_RESULT], 1),
     _spec(K.PRICE_EVALUATION, [K.OPENING_PRICE], 2),
 )
@@ -222,9 +231,9 @@ SELECTION = StageTemplate(
         _spec(K.ANNOUNCEMENT, [], 7, _CAL),
         _spec(K.QUALIFICATION_SUBMISSION, [start(K.ANNOUNCEMENT)], 0),
         _spec(K.QUALIFICATION_EVALUATION, [K.QUALIFICATION_SUBMISSION], 3),
-        _spec(K.SHORTLIST_ANNOUNCEMENT, [K.QUALIFICATION_EVALUATION], 0),
+        _spec(K.SHORTLIST_ANNOUNCEMENT, [K.QUALIFICATION_EVALUATION], _NOTICE_DAYS, _CAL),
         _spec(K.QUALIFICATION_OBJECTION, [K.SHORTLIST_ANNOUNCEMENT], 5, _CAL),
-        _spec(K.INVITATION, [K.QUALIFICATION_OBJECTION], 0),
+        _spec(K.INVITATION, [K.QUALIFICATION_OBJECTION], _NOTICE_DAYS, _CAL),
         _spec(K.CLARIFICATION, [K.INVITATION], 1, offset=1),
         _spec(K.BID_SUBMISSION, [K.CLARIFICATION], 1),
         *_TWO_FILE_BODY,
@@ -250,7 +259,7 @@ SELECTION = StageTemplate(
 DIRECT_APPOINTMENT = StageTemplate(
     Method.DIRECT_APPOINTMENT,
     (
-        _spec(K.INVITATION, [], 0),
+        _spec(K.INVITATION, [], _NOTICE_DAYS, _CAL),
         _spec(K.CLARIFICATION, [K.INVITATION], 1, offset=1),
         _spec(K.BID_SUBMISSION, [K.CLARIFICATION], 1),
         _spec(K.OPENING, [K.BID_SUBMISSION], 1),
@@ -268,7 +277,7 @@ DIRECT_APPOINTMENT = StageTemplate(
 DIRECT_PROCUREMENT = StageTemplate(
     Method.DIRECT_PROCUREMENT,
     (
-        _spec(K.INVITATION, [], 0),
+        _spec(K.INVITATION, [], _NOTICE_DAYS, _CAL),
         _spec(K.BID_SUBMISSION, [K.INVITATION], 1),
         _spec(K.EVALUATION_NEGOTIATION, [K.BID_SUBMISSION], 1),
         _spec(K.AWARD, [K.EVALUATION_NEGOTIATION], 1),

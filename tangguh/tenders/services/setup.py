@@ -17,7 +17,7 @@ from tangguh.domain.roles import Permission
 from tangguh.domain.rulesets import ruleset_in_force
 from tangguh.domain.schedule import Schedule, Stage
 from tangguh.domain.schedule_proposal import propose_schedule
-from tangguh.domain.schedule_validation import Severity, validate
+from tangguh.domain.schedule_validation import Severity, stage_times_valid, validate
 from tangguh.planning.models import Category, Package
 from tangguh.tenders.models import EvaluationMethod, Tender, TenderStage
 from tangguh.tenders.services.common import require_draft, tender_for_committee
@@ -281,7 +281,7 @@ def tender_set_schedule(
                 f"Unknown stage: {kind}.",
                 field=f"stages.{index}.kind",
             ) from exc
-        if start.tzinfo is None or end.tzinfo is None or end <= start:
+        if not stage_times_valid(start, end):
             raise InvalidInput(
                 "schedule.stage_times_invalid",
                 f"Tahap {kind}: waktu harus lengkap dengan zona dan selesai setelah mulai.",
