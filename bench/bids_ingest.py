@@ -131,6 +131,39 @@ def application(environ, start_response):
     return [body]
 """
 
+# The ceiling of --ceiling: the raw loop's own work (SHA-256 + write + fsync, 1 MiB blocks) on
+# bytes received from a plain TCP socket (recv_into a reused buffer, no HTTP, no framework, no
+# copy beyond the kernel's), one thread per connection, in its own process. It answers with the
+# hex digest. What it reaches is the most any HTTP server can reach on this machine when the
+# client shares its cores: the transport's cost with nothing else on top.
+SOCKET_SERVER = r"""
+import hashlib, os, socket, sys, tempfile, threading
+
+OUT = sys.argv[2]
+
+
+def serve(conn):
+    buffer = memoryview(bytearray(1024 * 1024))
+    digest = hashlib.sha256()
+    fd, _name = tempfile.mkstemp(dir=OUT)
+    while received := conn.recv_into(buffer):
+        digest.update(buffer[:received])
+        os.write(fd, buffer[:received])
+    os.fsync(fd)
+    os.close(fd)
+    conn.sendall(digest.hexdigest().encode())
+    conn.close()
+
+
+listener = socket.create_server(("127.0.0.1", int(sys.argv[1])), backlog=128)
+while True:
+    conn, _ = listener.accept()
+    if conn.recv(1, socket.MSG_PEEK) == b"":  # a probe that only connected
+        conn.close()
+        continue
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+"""
+
 # Touch (write every page of) GiB of memory in a child process, then exit and free it.
 TOUCH = (
     "import sys; n = int(float(sys.argv[1]) * 2**30); b = bytearray(n); "
@@ -278,10 +311,25 @@ def put_envelope(port: int, code: str, token: str, file: dict) -> dict:
     return answer
 
 
-def api_ingest(port: int, code: str, pairs: list[tuple[str, dict]]) -> float:
+def send_plain(port: int, file: dict) -> None:
+    """The file over a plain TCP connection (``sendfile``, then half-close) to the ceiling
+    server; checks the digest it answers."""
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=600) as sock,
+        open(file["path"], "rb") as body,
+    ):
+        sock.sendfile(body)
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(128):
+            answer += chunk
+    assert answer.decode() == file["sha256"], "ceiling: digest mismatch"
+
+
+def api_ingest(node: Node, pairs: list[tuple[str, dict]]) -> float:
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=len(pairs)) as pool:
-        list(pool.map(lambda pair: put_envelope(port, code, pair[0], pair[1]), pairs))
+        list(pool.map(lambda pair: node.send(*pair), pairs))
     return time.perf_counter() - started
 
 
@@ -458,10 +506,10 @@ class Node:
     """One node under test: its own data directory, seeded tender and vendors, server."""
 
     def __init__(
-        self, name: str, workdir: Path, extra_env: dict[str, str], *, minimal: bool = False
+        self, name: str, workdir: Path, extra_env: dict[str, str], *, kind: str = "node"
     ) -> None:
         self.name = name
-        self.minimal = minimal
+        self.kind = kind  # node (tangguh serve), minimal (bare WSGI view), socket (ceiling)
         self.data_dir = workdir / f"node-{name}" / "data"
         if self.data_dir.parent.exists():
             shutil.rmtree(self.data_dir.parent)  # a new node every time
@@ -472,8 +520,10 @@ class Node:
         self.port = 0
 
     def start(self, recipient: str, vendors: int) -> None:
-        if self.minimal:
+        if self.kind == "minimal":
             return self._start_minimal(vendors)
+        if self.kind == "socket":
+            return self._start_socket(vendors)
         subprocess.run([str(VENV / "tangguh"), "migrate", "-v", "0"], env=self.env, check=True)
         info = seed_node(self.env, recipient, vendors)
         self.code, self.tokens = info["code"], info["tokens"]
@@ -508,8 +558,33 @@ class Node:
         )
         wait_for(self.port, self.server)
 
+    def _start_socket(self, vendors: int) -> None:
+        (self.data_dir / "out").mkdir()
+        self.code, self.tokens = "socket", ["-"] * vendors
+        self.port = free_port()
+        self.server = subprocess.Popen(
+            [sys.executable, "-c", SOCKET_SERVER, str(self.port), str(self.data_dir / "out")],
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.log, "ab"),  # noqa: SIM115 - closed with the process
+        )
+        deadline = time.monotonic() + 30
+        while True:  # listening yet? (it speaks no HTTP: a connection that opens is enough)
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if self.server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("the ceiling server did not start") from None
+                time.sleep(0.1)
+
+    def send(self, token: str, file: dict) -> None:
+        if self.kind == "socket":
+            send_plain(self.port, file)
+        else:
+            put_envelope(self.port, self.code, token, file)
+
     def forget(self, files: list[dict]) -> None:
-        if self.minimal:
+        if self.kind != "node":
             for path in (self.data_dir / "out").iterdir():
                 path.unlink()
         else:
@@ -550,6 +625,12 @@ def main() -> None:
         help="measure a control node too: a bare WSGI view under granian (read + SHA-256 + "
         "write + fsync), to tell the transport's cost from the node's",
     )
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="measure the ceiling too: the raw loop's work on bytes from a plain TCP socket "
+        "(no HTTP), the most any server can reach here with its client on the same cores",
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/tangguh-bids-bench"))  # noqa: S108
     parser.add_argument("--keep", action="store_true", help="keep the sealed envelopes")
     parser.add_argument("--json", type=Path, help="write the figures here")
@@ -575,7 +656,9 @@ def main() -> None:
     nodes = [Node("api", workdir, base_env)]
     nodes += [Node(n, workdir, base_env | e) for n, e in map(parse_variant, args.variant)]
     if args.minimal:
-        nodes.append(Node("min", workdir, base_env, minimal=True))
+        nodes.append(Node("min", workdir, base_env, kind="minimal"))
+    if args.ceiling:
+        nodes.append(Node("sock", workdir, base_env, kind="socket"))
     modes = ["raw"] + [node.name for node in nodes]
     results: dict[str, dict[str, list]] = {
         s: {k: [] for m in modes for k in (m, f"{m} cpu", f"{m} server cpu", f"{m} memory")}
@@ -585,14 +668,15 @@ def main() -> None:
         f"load average before: {load_average()}; node threads "
         f"{args.threads or '8 (default)'}, malloc env {'on' if args.malloc else 'off'}; "
         + "; ".join(args.variant)
-        + ("; min: a bare WSGI view under granian" if args.minimal else ""),
+        + ("; min: a bare WSGI view under granian" if args.minimal else "")
+        + ("; sock: the raw work on a plain TCP socket (ceiling)" if args.ceiling else ""),
         flush=True,
     )
     try:
         for node in nodes:
             node.start(str(recipient), args.streams + 1)
             # warm-up: imports, first allocations, the database connection of the upload path
-            put_envelope(node.port, node.code, node.tokens[0], small[0])
+            node.send(node.tokens[0], small[0])
             node.forget(small[:1])
         for number in range(1, args.runs + 1):
             order = modes if number % 2 else list(reversed(modes))
@@ -615,9 +699,7 @@ def main() -> None:
                         tokens = node.tokens[-1:] if scenario == "one" else node.tokens
                         sampler = RssSampler(node.server.pid)
                         sampler.start()
-                        seconds = api_ingest(
-                            node.port, node.code, list(zip(tokens, files, strict=False))
-                        )
+                        seconds = api_ingest(node, list(zip(tokens, files, strict=False)))
                         memory = sampler.finish()
                         own_cpu = own_cpu_seconds() - own_before
                         server_cpu = cpu_seconds(pids) - server_before

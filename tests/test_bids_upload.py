@@ -264,6 +264,7 @@ def _nothing_stored(tender, before: set[str], *, blob_too: bool = True):
 
 
 def test_a_declared_digest_that_does_not_match_is_refused(api, bidder):
+    before = blob_files()
     sealed = seal(b"isi", bidder.recipient)
     other = digest_header(b"something else")
     _refused(
@@ -271,7 +272,9 @@ def test_a_declared_digest_that_does_not_match_is_refused(api, bidder):
         400,
         "bid.digest_mismatch",
     )
-    _nothing_stored(bidder.tender, set(), blob_too=False)
+    # not even the file: bytes nobody declared would sit in the store referenced by nothing
+    _nothing_stored(bidder.tender, before)
+    assert not list((node_blobs().root / "incoming").iterdir())
 
 
 @pytest.mark.parametrize(

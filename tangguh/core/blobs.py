@@ -27,6 +27,15 @@ class BlobTooLarge(Exception):
         self.limit = limit
 
 
+class BlobDigestMismatch(Exception):
+    """The stream's SHA-256 is not the one its sender declared; nothing was stored."""
+
+    def __init__(self, expected: str, actual: str) -> None:
+        super().__init__(f"expected sha256 {expected}, got {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
 @dataclass(frozen=True)
 class Blob:
     sha256: str
@@ -101,8 +110,12 @@ class BlobStore:
             raise ValueError("not a SHA-256 hex digest")
         return self.root / "sha256" / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, chunks: Iterable[bytes], *, max_size: int) -> Blob:
-        """Store a stream; refuse it (storing nothing) once it passes ``max_size`` bytes."""
+    def put(
+        self, chunks: Iterable[bytes], *, max_size: int, expect_sha256: str | None = None
+    ) -> Blob:
+        """Store a stream; refuse it (storing nothing) once it passes ``max_size`` bytes, or
+        at its end when its SHA-256 is not ``expect_sha256`` (a file nobody declared would sit
+        in the store referenced by nothing)."""
         incoming = self.root / "incoming"
         incoming.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
@@ -125,6 +138,8 @@ class BlobStore:
                         out.flush()
                         _start_writeback(out.fileno(), written_back, size)
                         written_back = size
+                if expect_sha256 is not None and digest.hexdigest() != expect_sha256:
+                    raise BlobDigestMismatch(expect_sha256, digest.hexdigest())
                 out.flush()
                 os.fsync(out.fileno())
             self._commit(tmp, digest.hexdigest())

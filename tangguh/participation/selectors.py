@@ -20,7 +20,7 @@ from tangguh.participation.pact import PactText, pact_render
 from tangguh.tenders.models import Tender
 from tangguh.tenders.selectors import tender_decisions, tender_schedule
 from tangguh.vendors.models import VendorCompany
-from tangguh.vendors.selectors import vendor_companies_of
+from tangguh.vendors.selectors import vendor_company_ids_of
 
 # --- the blacklist copy -------------------------------------------------------------------
 
@@ -81,9 +81,11 @@ def is_committee_member(user: User, tender: Tender) -> bool:
 
 def participation_of_user(user: User, tender: Tender) -> Participation | None:
     """The registration of one of ``user``'s companies for ``tender``, if any."""
-    companies = [company.pk for company in vendor_companies_of(user)]
+    # One query for the ids and one for the registration with its company: this runs before
+    # every bid upload, whose fixed cost counts when twenty vendors upload at once.
     return (
-        Participation.objects.filter(tender=tender, company_id__in=companies)
+        Participation.objects.filter(tender=tender, company_id__in=vendor_company_ids_of(user))
+        .select_related("company")
         .order_by("registered_at", "id")
         .first()
     )
@@ -183,8 +185,7 @@ def next_step(schedule: Schedule, at: Phase, now: datetime) -> NextStep:
 
 def my_tenders(user: User, now: datetime) -> list[MyTender]:
     """The tenders ``user``'s companies registered for, soonest due first."""
-    companies = [company.pk for company in vendor_companies_of(user)]
-    rows = Participation.objects.filter(company_id__in=companies).select_related(
+    rows = Participation.objects.filter(company_id__in=vendor_company_ids_of(user)).select_related(
         "tender", "company"
     )
     result = []

@@ -11,11 +11,15 @@ def vendor_pending() -> list[VendorCompany]:
     return list(VendorCompany.objects.filter(status=VendorStatus.PENDING).order_by("registered_at"))
 
 
-def vendor_companies_of(user: User) -> list[VendorCompany]:
-    ids = [
+def vendor_company_ids_of(user: User) -> list[int]:
+    """The ids of the companies ``user`` acts for (their vendor role scopes)."""
+    return [
         int(scope.split(":", 1)[1])
         for scope in RoleAssignment.objects.filter(
             user=user, role=Role.VENDOR.value, scope__startswith="company:"
         ).values_list("scope", flat=True)
     ]
-    return list(VendorCompany.objects.filter(pk__in=ids))
+
+
+def vendor_companies_of(user: User) -> list[VendorCompany]:
+    return list(VendorCompany.objects.filter(pk__in=vendor_company_ids_of(user)))

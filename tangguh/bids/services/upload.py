@@ -41,7 +41,7 @@ from tangguh.bids.selectors import (
 )
 from tangguh.bids.services import errors
 from tangguh.bids.services.receipts import receipt_payload
-from tangguh.core.blobs import BlobTooLarge, node_blobs
+from tangguh.core.blobs import BlobDigestMismatch, BlobTooLarge, node_blobs
 from tangguh.core.signing import sign_payload
 from tangguh.domain.methods import StageKind
 from tangguh.domain.sealing.agefile import AgeFileChecker
@@ -221,11 +221,17 @@ def bid_upload(
     limit = bid_admit(target=target, length=content_length)
     checker = AgeFileChecker()
     try:
-        blob = node_blobs().put(_checked_blocks(stream, content_length, checker), max_size=limit)
+        blob = node_blobs().put(
+            _checked_blocks(stream, content_length, checker),
+            max_size=limit,
+            expect_sha256=declared_sha256,
+        )
     except _StreamRefused as refused:
         raise refused.error from None
     except BlobTooLarge as exc:
         raise errors.too_large(limit) from exc
+    except BlobDigestMismatch as exc:
+        raise errors.digest_mismatch(exc.expected, exc.actual) from None
     received_at = clock.now()  # the last byte is durable now
     return bid_accept(
         actor=actor,
