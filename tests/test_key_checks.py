@@ -154,10 +154,16 @@ def test_a_member_gets_only_their_own_sealed_shares(api, org, tokens, members, c
 
     outsider = committee_member(factories.make_committee(org.procurement_unit))
     before = AuditEvent.objects.filter(action="permission.denied").count()
+    # The draft is unknown to whoever may not know of it, like a code that does not exist
+    # (tests/test_draft_privacy.py); the UKPBJ head, who may, is refused and audited.
     for token in (api.token_for(outsider), tokens[Role.VENDOR], tokens[Role.ADMIN]):
         response = api.call("GET", f"/tenders/{code}/sealing-key/shares/mine", token=token)
-        assert response.status_code == 403, response.content
-    assert AuditEvent.objects.filter(action="permission.denied").count() == before + 3
+        _refused(response, 404, "tender.not_found")
+    assert AuditEvent.objects.filter(action="permission.denied").count() == before
+    head = tokens[Role.PROCUREMENT_UNIT_HEAD]
+    response = api.call("GET", f"/tenders/{code}/sealing-key/shares/mine", token=head)
+    _refused(response, 403, "permission.denied")
+    assert AuditEvent.objects.filter(action="permission.denied").count() == before + 1
     anonymous = api.call("GET", f"/tenders/{code}/sealing-key/shares/mine")
     _refused(anonymous, 401, "auth.required")
 
@@ -180,8 +186,10 @@ def test_a_check_that_does_not_match_the_commitment_is_refused_and_recorded(
     _refused(_check(api, code, token, "price", "0" * 64), 404, "key_check.envelope_unknown")
     outsider = committee_member(factories.make_committee(org.procurement_unit))
     mine = KeyShare.objects.get(holder=first).commitment
-    _refused(_check(api, code, api.token_for(outsider), "offer", mine), 403, "permission.denied")
-    _refused(_check(api, code, tokens[Role.VENDOR], "offer", mine), 403, "permission.denied")
+    _refused(_check(api, code, api.token_for(outsider), "offer", mine), 404, "tender.not_found")
+    _refused(_check(api, code, tokens[Role.VENDOR], "offer", mine), 404, "tender.not_found")
+    head = tokens[Role.PROCUREMENT_UNIT_HEAD]  # may know of the draft; holds no share
+    _refused(_check(api, code, head, "offer", mine), 403, "permission.denied")
     assert not KeyShare.objects.filter(checked_at__isnull=False).exists()
 
     right = _check(api, code, token, "offer", mine.upper())  # hex case does not matter
@@ -263,15 +271,21 @@ def test_a_member_who_joins_after_the_dealing_needs_a_redeal(api, org, tokens, c
 def test_only_the_tenders_pokja_deals(api, org, tokens, clock):
     code = _ready(api, org, tokens)
     outsider = committee_member(factories.make_committee(org.procurement_unit))
-    for token in (api.token_for(outsider), tokens[Role.VENDOR], tokens[Role.PROCUREMENT_UNIT_HEAD]):
+    for token in (api.token_for(outsider), tokens[Role.VENDOR]):  # may not know of the draft
+        response = api.call("POST", f"/tenders/{code}/sealing-keys/deal", token=token)
+        _refused(response, 404, "tender.not_found")
+    for token in (tokens[Role.PROCUREMENT_UNIT_HEAD], tokens[Role.COMMITMENT_OFFICER]):
         response = api.call("POST", f"/tenders/{code}/sealing-keys/deal", token=token)
         _refused(response, 403, "permission.denied")
     denied = AuditEvent.objects.filter(action="permission.denied")
-    assert {e.payload["attempted"] for e in denied} == {"sealing_key.deal"}
+    assert [e.payload["attempted"] for e in denied] == ["sealing_key.deal"] * 2
     assert not SealingKey.objects.exists()
     _refused(api.call("POST", f"/tenders/{code}/sealing-keys/deal"), 401, "auth.required")
     _deal(api, code, tokens[Role.COMMITTEE_MEMBER])
     status = api.call("GET", f"/tenders/{code}/sealing-keys/status", token=tokens[Role.VENDOR])
+    _refused(status, 404, "tender.not_found")
+    ppk = tokens[Role.COMMITMENT_OFFICER]
+    status = api.call("GET", f"/tenders/{code}/sealing-keys/status", token=ppk)
     _refused(status, 403, "key_check.not_member")
 
 

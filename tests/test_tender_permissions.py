@@ -7,7 +7,9 @@ ROLE_PERMISSIONS), so a wrong role → permission mapping or a forgotten check m
 fail. An allowed call must answer 2xx and really do its work; a refused one must answer 403
 with the endpoint's documented code, change nothing and append exactly one audited
 ``permission.denied`` naming the caller, the attempted action and the scope; an anonymous
-one must answer 401 ``auth.required`` and append nothing.
+one must answer 401 ``auth.required`` and append nothing. On a draft, a caller who may not
+know it exists answers 404 ``tender.not_found`` like an unknown code, and appends nothing
+(tests/test_draft_privacy.py).
 
 Each test builds its world once (one organization, one package or tender in the state the
 endpoint acts on, one token per caller) and then calls the endpoint as every caller: the
@@ -48,6 +50,9 @@ OTHER_PPK = "ppk_of_another_work_unit"
 OTHER_HEAD = "ukpbj_head_of_another_unit"
 OTHER_VENDOR = "vendor_not_registered"
 EVERYONE = {*Role, ANONYMOUS}
+# Who may know that a draft exists (each at its own scope): its Pokja, the UKPBJ head who
+# assigned the package, the package's PPK. Anyone else is told the code does not exist.
+DRAFT_READERS = {R.COMMITTEE_MEMBER, R.PROCUREMENT_UNIT_HEAD, R.COMMITMENT_OFFICER}
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 QUESTION = "Apakah SBU BG004 kualifikasi kecil dapat diganti dengan SBU BS001?"
@@ -539,6 +544,7 @@ class Endpoint:
     denied: Callable | None = None  # world -> the payload of the permission.denied event
     refusal: str = "permission.denied"
     multipart: bool = False
+    draft: bool = False  # acts on a draft: hidden from all but DRAFT_READERS
 
     def call(self, w: World, token: str | None):
         path = self.path.format(w=w)
@@ -573,10 +579,10 @@ ENDPOINTS: dict[str, Endpoint] = {
         _check_prepared, 201, _denied("tender.prepare", _committee)),
     "propose_schedule": Endpoint(
         "POST", "/tenders/{w.code}/schedule/propose", _draft, lambda w: {}, _schedule,
-        _check_proposed, 200, _denied("tender.schedule", _committee)),
+        _check_proposed, 200, _denied("tender.schedule", _committee), draft=True),
     "announce": Endpoint(
         "POST", "/tenders/{w.code}/announce", _ready_draft, None, _tender_row,
-        _check_announced, 200, _denied("tender.announce", _committee)),
+        _check_announced, 200, _denied("tender.announce", _committee), draft=True),
     "change_schedule": Endpoint(
         "POST", "/tenders/{w.code}/schedule-changes", _announced, _shifted_schedule, _schedule,
         _check_schedule_changed, 201, _denied("tender.reschedule", _committee)),
@@ -651,11 +657,15 @@ def _check(w: World, name: str, caller) -> None:
         endpoint.allowed(w, response, user, before)
         assert _denials().count() == before_denials, "an allowed call recorded a denial"
         return
-    assert response.status_code in (401, 403), f"refused, got {_outcome(response)}"
+    assert response.status_code in (401, 403, 404), f"refused, got {_outcome(response)}"
     assert endpoint.state(w) == before, "a refused call changed something"
     body = response.json()
     if caller == ANONYMOUS:
         assert (response.status_code, body["code"]) == (401, "auth.required"), _outcome(response)
+        assert AuditEvent.objects.count() == before_events
+        return
+    if endpoint.draft and caller not in DRAFT_READERS:
+        assert (response.status_code, body["code"]) == (404, "tender.not_found"), _outcome(response)
         assert AuditEvent.objects.count() == before_events
         return
     assert (response.status_code, body["code"]) == (403, endpoint.refusal), _outcome(response)

@@ -29,7 +29,7 @@ from tangguh.bids.services.upload import (
     upload_target,
 )
 from tangguh.participation.selectors import participation_of_user
-from tangguh.tenders.selectors import tender_get
+from tangguh.tenders.selectors import tender_get, tender_get_visible
 
 router = Router(tags=["bids"])
 ENVELOPE_PATH = "/{code}/bids/mine/{envelope}"
@@ -48,7 +48,8 @@ def _envelope_out(envelope: Envelope, supersedes: str | None = None) -> dict:
 
 
 def _target(request, code: str, envelope: str):
-    return upload_target(actor=request.auth, tender=tender_get(code), code=code, name=envelope)
+    tender = tender_get_visible(code, request.auth)
+    return upload_target(actor=request.auth, tender=tender, code=code, name=envelope)
 
 
 @router.put(

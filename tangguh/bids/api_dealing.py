@@ -9,8 +9,7 @@ from pydantic import Field
 
 from tangguh.accounts.api import Strict, bearer
 from tangguh.bids.services.dealing_offline import sealing_keys_upload
-from tangguh.core.errors import NotFound
-from tangguh.tenders.selectors import tender_get
+from tangguh.tenders.selectors import tender_find
 
 router = Router(tags=["sealing keys"])
 
@@ -46,11 +45,7 @@ class DealtKeysIn(Strict):
     summary="A Pokja member uploads sealing keys dealt off the node (draft tender, no keys yet)",
 )
 def upload_sealing_keys(request, code: str, payload: DealtKeysIn):
-    tender = tender_get(code)
-    if tender is None:
-        raise NotFound(
-            "tender.not_found", "Tender tidak ditemukan.", "Tender not found.", field="code"
-        )
+    tender = tender_find(code, viewer=request.auth)  # a hidden draft is not found
     keys = sealing_keys_upload(
         actor=request.auth, tender_id=tender.pk, document=payload.model_dump()
     )

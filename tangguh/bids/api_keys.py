@@ -33,7 +33,7 @@ from tangguh.bids.services.receipts import rfc3339
 from tangguh.core.errors import NotFound, PermissionDenied
 from tangguh.domain.sealing.fingerprint import recipient_fingerprint
 from tangguh.domain.sealing.kit import armor
-from tangguh.tenders.selectors import tender_get, tender_get_public
+from tangguh.tenders.selectors import tender_find, tender_get_public
 
 router = Router(tags=["sealing keys"])
 me_router = Router(tags=["sealing keys"])
@@ -59,13 +59,10 @@ class CheckIn(Strict):
     lot: int = 1
 
 
-def _tender(code: str):
-    tender = tender_get(code)
-    if tender is None:
-        raise NotFound(
-            "tender.not_found", "Tender tidak ditemukan.", "Tender not found.", field="code"
-        )
-    return tender
+def _tender(request, code: str):
+    """Keys are dealt and checked on a draft: one only its own people may know of is
+    ``tender.not_found``, like a code that does not exist (``tender_find``)."""
+    return tender_find(code, viewer=request.auth)
 
 
 @me_router.post(
@@ -147,7 +144,7 @@ def _keys_out(tender, readiness: KeysReadiness) -> dict:
     summary="Deal the draft tender's sealing keys on the node (its Pokja)",
 )
 def deal(request, code: str):
-    tender = _tender(code)
+    tender = _tender(request, code)
     tender_keys_deal(actor=request.auth, tender_id=tender.pk)
     return Status(201, _keys_out(tender, sealing_keys_readiness(tender)))
 
@@ -159,7 +156,7 @@ def deal(request, code: str):
     summary="Discard a draft's sealing keys and their checks, and deal fresh ones (its Pokja)",
 )
 def redeal(request, code: str, payload: RedealIn):
-    tender = _tender(code)
+    tender = _tender(request, code)
     tender_keys_redeal(actor=request.auth, tender_id=tender.pk, reason=payload.reason)
     return Status(201, _keys_out(tender, sealing_keys_readiness(tender)))
 
@@ -171,7 +168,7 @@ def redeal(request, code: str, payload: RedealIn):
     summary="The tender's dealt keys and each member's key check (its Pokja)",
 )
 def keys_status(request, code: str):
-    tender = _tender(code)
+    tender = _tender(request, code)
     if not is_tender_member(request.auth, tender):
         raise PermissionDenied(
             "key_check.not_member",
@@ -188,7 +185,7 @@ def keys_status(request, code: str):
     summary="My sealed key shares of this tender (committee members), to open and check",
 )
 def my_shares(request, code: str):
-    tender = _tender(code)
+    tender = _tender(request, code)
     shares = key_shares_mine(actor=request.auth, tender=tender)
     return {
         "tender": tender.code,
@@ -225,7 +222,7 @@ def _share_out(share: KeyShare) -> dict:
     summary="Record that I opened my share: its SHA-256 equals its commitment",
 )
 def check_share(request, code: str, payload: CheckIn):
-    tender = _tender(code)
+    tender = _tender(request, code)
     share = key_share_check(
         actor=request.auth,
         tender=tender,

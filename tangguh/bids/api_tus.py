@@ -44,7 +44,7 @@ from tangguh.bids.services.resumable import (
     upload_terminate,
 )
 from tangguh.bids.services.upload import UploadTarget, parse_content_length, upload_target
-from tangguh.tenders.selectors import tender_get
+from tangguh.tenders.selectors import tender_get, tender_get_visible
 
 router = Router(tags=["bids"])
 UPLOAD_PATH = "/{code}/bids/mine/{envelope}/uploads/{upload_id}"
@@ -70,7 +70,8 @@ def tus_headers(run):
 
 
 def _target(request, code: str, envelope: str) -> UploadTarget:
-    return upload_target(actor=request.auth, tender=tender_get(code), code=code, name=envelope)
+    tender = tender_get_visible(code, request.auth)
+    return upload_target(actor=request.auth, tender=tender, code=code, name=envelope)
 
 
 def _state_headers(response: HttpResponse, state: UploadState, target: UploadTarget) -> None:

@@ -28,7 +28,7 @@ from tangguh.clarification.services.minutes import minutes_publish
 from tangguh.clarification.services.questions import question_answer, question_ask
 from tangguh.core.errors import InvalidInput, NotFound
 from tangguh.tenders.models import Tender
-from tangguh.tenders.selectors import tender_get, tender_get_public
+from tangguh.tenders.selectors import tender_find, tender_get_public
 
 router = Router(tags=["clarification"])
 
@@ -104,14 +104,10 @@ def _public(code: str) -> Tender:
     return tender
 
 
-def _any(code: str) -> Tender:
-    """A tender by code, drafts included: the committee services decide who may act on it."""
-    tender = tender_get(code)
-    if tender is None:
-        raise NotFound(
-            "tender.not_found", "Tender tidak ditemukan.", "Tender not found.", field="code"
-        )
-    return tender
+def _any(request, code: str) -> Tender:
+    """A tender by code, drafts included for those who may know of them (``tender_find``):
+    the committee services decide who may act on it."""
+    return tender_find(code, viewer=request.auth)
 
 
 def _addendum(a: Addendum) -> dict:
@@ -175,7 +171,7 @@ def ask(request, code: str, payload: QuestionIn):
 @router.post("/{code}/questions/{id}/answer", auth=bearer, response=QuestionOut, summary="Answer")
 def answer(request, code: str, id: int, payload: AnswerIn):
     question = question_answer(
-        actor=request.auth, tender_id=_any(code).pk, question_id=id, answer=payload.answer
+        actor=request.auth, tender_id=_any(request, code).pk, question_id=id, answer=payload.answer
     )
     return question_public(question)
 
@@ -198,7 +194,7 @@ def issue_addendum(
 ):
     addendum = addendum_issue(
         actor=request.auth,
-        tender_id=_any(code).pk,
+        tender_id=_any(request, code).pk,
         description=description,
         filename=file.name or "",
         handle=file,
@@ -217,4 +213,6 @@ def minutes(request, code: str):
 
 @router.post("/{code}/minutes", auth=bearer, response={201: MinutesOut}, summary="Publish BA")
 def publish_minutes(request, code: str):
-    return Status(201, _minutes(minutes_publish(actor=request.auth, tender_id=_any(code).pk)))
+    return Status(
+        201, _minutes(minutes_publish(actor=request.auth, tender_id=_any(request, code).pk))
+    )

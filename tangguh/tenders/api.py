@@ -11,9 +11,8 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from tangguh.accounts.api import Strict, bearer
-from tangguh.core.errors import NotFound
 from tangguh.tenders.detail import tender_public_data
-from tangguh.tenders.selectors import tender_get, tender_get_public
+from tangguh.tenders.selectors import tender_find, tender_get_public, tender_not_found
 from tangguh.tenders.services.documents import tender_document_add
 from tangguh.tenders.services.lifecycle import (
     tender_announce,
@@ -131,12 +130,9 @@ class TenderOut(Schema):
 
 
 def _own(request, code: str):
-    tender = tender_get(code)
-    if tender is None:
-        raise NotFound(
-            "tender.not_found", "Tender tidak ditemukan.", "Tender not found.", field="code"
-        )
-    return tender
+    """The tender, or ``tender.not_found`` also for a draft the caller may not know of; the
+    service then refuses (403) a caller who may see it but not act on it."""
+    return tender_find(code, viewer=request.auth)
 
 
 @router.post("/prepare", auth=bearer, response={201: TenderOut})
@@ -207,7 +203,5 @@ def cancel(request, code: str, payload: CancelIn):
 def detail(request, code: str):
     tender = tender_get_public(code)
     if tender is None:
-        raise NotFound(
-            "tender.not_found", "Tender tidak ditemukan.", "Tender not found.", field="code"
-        )
+        raise tender_not_found()
     return tender_public_data(tender)

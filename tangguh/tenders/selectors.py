@@ -6,9 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tangguh import clock
+from tangguh.accounts.selectors import user_grants
+from tangguh.core.errors import NotFound
 from tangguh.domain.methods import Method, StageKind
 from tangguh.domain.phase import Decisions, Phase, PhaseAt, phase
+from tangguh.domain.roles import Permission, is_allowed
 from tangguh.domain.schedule import Schedule, Stage
+from tangguh.organizations.selectors import scope_chain
 from tangguh.tenders.models import Tender
 
 
@@ -51,11 +55,67 @@ def tender_get_public(code: str) -> Tender | None:
 
 
 def tender_get(code: str) -> Tender | None:
+    """Any tender by code, drafts included, whoever asks: for the node's own tools (the
+    command line). A caller's request goes through ``tender_get_visible``/``tender_find``."""
     return (
         Tender.objects.select_related("package__work_unit__agency", "committee")
         .filter(code=code)
         .first()
     )
+
+
+# Who may know that a draft exists: the people who work on it before it is announced. Its
+# Pokja prepares it (PREPARE_TENDER over its committee, the check every draft service makes),
+# the UKPBJ head assigned the package to that Pokja (ASSIGN_PACKAGE over the committee's
+# procurement unit) and the PPK owns the package (MANAGE_PLAN over its work unit). Grants held
+# higher up (the agency, the node) cover a scope as everywhere else (``is_allowed``).
+_DRAFT_READERS = (
+    (Permission.PREPARE_TENDER, "committee"),
+    (Permission.ASSIGN_PACKAGE, "committee"),
+    (Permission.MANAGE_PLAN, "work_unit"),
+)
+
+
+def tender_visible_to(tender: Tender, user) -> bool:
+    """Whether ``user`` may learn that ``tender`` exists. An announced tender is public; a
+    draft only to its ``_DRAFT_READERS``. Codes are sequential, so anyone else must get the
+    very answer a code that does not exist gets (docs/security.md "Drafts are not seen")."""
+    if tender.announced_at is not None:
+        return True
+    grants = user_grants(user) if user is not None else []
+    if not grants:
+        return False
+    scopes = {
+        "committee": scope_chain(f"committee:{tender.committee_id}"),
+        "work_unit": scope_chain(f"work_unit:{tender.package.work_unit_id}"),
+    }
+    return any(is_allowed(grants, permission, scopes[kind]) for permission, kind in _DRAFT_READERS)
+
+
+def tender_get_visible(code: str, user) -> Tender | None:
+    """The tender ``code`` as ``user`` may see it: a draft they may not know of is ``None``,
+    exactly like a code that does not exist."""
+    tender = tender_get(code)
+    if tender is None or not tender_visible_to(tender, user):
+        return None
+    return tender
+
+
+def tender_not_found() -> NotFound:
+    """The one answer for a tender code that does not exist, or names a hidden draft."""
+    return NotFound(
+        "tender.not_found", "Tender tidak ditemukan.", "Tender not found.", field="code"
+    )
+
+
+def tender_find(code: str, *, viewer) -> Tender:
+    """``tender_get_visible`` or ``tender.not_found``: the lookup of every endpoint that acts
+    on a tender by code before or after its announcement (the services then check the
+    action itself, a 403 for a caller who may see the tender but not do this)."""
+    tender = tender_get_visible(code, viewer)
+    if tender is None:
+        raise tender_not_found()
+    return tender
 
 
 @dataclass(frozen=True)

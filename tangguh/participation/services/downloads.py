@@ -13,7 +13,7 @@ from tangguh.core.errors import NotAuthenticated, NotFound, PermissionDenied
 from tangguh.participation.models import DocumentDownload
 from tangguh.participation.selectors import is_committee_member, participation_of_user
 from tangguh.tenders.models import TenderDocument
-from tangguh.tenders.selectors import tender_get
+from tangguh.tenders.selectors import tender_find
 
 
 def _not_found() -> NotFound:
@@ -35,12 +35,8 @@ def tender_document_download(*, actor: User, tender_code: str, document_id: int)
         raise NotAuthenticated(
             "auth.required", "Silakan masuk terlebih dahulu.", "Please log in first."
         )
-    tender = tender_get(tender_code)
-    committee = tender is not None and is_committee_member(actor, tender)
-    if tender is None or (tender.announced_at is None and not committee):
-        raise NotFound(
-            "tender.not_found", "Tender tidak ditemukan.", "Tender not found.", field="code"
-        )
+    tender = tender_find(tender_code, viewer=actor)  # a hidden draft is not found
+    committee = is_committee_member(actor, tender)
     participation = None if committee else participation_of_user(actor, tender)
     if not committee and participation is None:
         audit_append(

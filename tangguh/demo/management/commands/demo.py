@@ -1,7 +1,9 @@
 """``tangguh demo``: create or upgrade a sandbox node, load the Mimika demo, print logins, serve.
 
 ``tangguh.__main__`` has already made this process a sandbox (TANGGUH_ENV=sandbox) and set
-the data directory from ``--data`` before settings were read.
+the data directory from ``--data`` before settings were read. It serves exactly as ``tangguh
+serve`` does, heartbeat included (``tangguh.core.heartbeat_process``): the sibling inherits
+this process's environment, so it beats into the same sandbox data.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from tangguh.core.heartbeat_process import serve_with_heartbeat
 from tangguh.core.keys import node_keyring
-from tangguh.core.serving import parse_addr, serve
+from tangguh.core.serving import parse_addr
 from tangguh.demo.services import demo_ensure, demo_tenders
 
 
@@ -80,4 +83,4 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
         self.stdout.flush()
-        serve(host, port)
+        serve_with_heartbeat(host, port, stdout=self.stdout)
