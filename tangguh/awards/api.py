@@ -51,6 +51,7 @@ from tangguh.awards.services.workspace import (
     checks_record,
     clarification_record,
     scores_record,
+    validity_company,
     validity_extend,
 )
 from tangguh.bids.services.opening import is_committee_member
@@ -110,6 +111,14 @@ def import_bill(request, code: str, file: File[UploadedFile]):
     return evaluation_snapshot(evaluation_compute(tender))
 
 
+def _workspace_record(request, code: str, service, **fields) -> Status:
+    """Record one entry of the evaluation workspace with ``service``; the answer is the
+    evaluation as it now stands."""
+    tender = award_tender(code)
+    service(actor=request.auth, tender=tender, **fields)
+    return Status(201, evaluation_snapshot(evaluation_compute(tender)))
+
+
 class CheckIn(Strict):
     item: str = Field(max_length=200)
     passed: bool
@@ -124,15 +133,15 @@ class ChecksIn(Strict):
 
 @router.post("/{code}/evaluation/checks", auth=bearer, response={201: dict})
 def post_checks(request, code: str, payload: ChecksIn):
-    tender = award_tender(code)
-    checks_record(
-        actor=request.auth,
-        tender=tender,
+    items = [CheckItem(i.item, i.passed, i.reason) for i in payload.items]
+    return _workspace_record(
+        request,
+        code,
+        checks_record,
         company_nib=payload.company_nib,
         stage=payload.stage,
-        items=[CheckItem(i.item, i.passed, i.reason) for i in payload.items],
+        items=items,
     )
-    return Status(201, evaluation_snapshot(evaluation_compute(tender)))
 
 
 class ScoreIn(Strict):
@@ -148,14 +157,10 @@ class ScoresIn(Strict):
 
 @router.post("/{code}/evaluation/scores", auth=bearer, response={201: dict})
 def post_scores(request, code: str, payload: ScoresIn):
-    tender = award_tender(code)
-    scores_record(
-        actor=request.auth,
-        tender=tender,
-        company_nib=payload.company_nib,
-        scores=[ScoreItem(s.criterion, s.weight, s.score) for s in payload.scores],
+    scores = [ScoreItem(s.criterion, s.weight, s.score) for s in payload.scores]
+    return _workspace_record(
+        request, code, scores_record, company_nib=payload.company_nib, scores=scores
     )
-    return Status(201, evaluation_snapshot(evaluation_compute(tender)))
 
 
 class ClarificationIn(Strict):
@@ -166,15 +171,7 @@ class ClarificationIn(Strict):
 
 @router.post("/{code}/evaluation/clarifications", auth=bearer, response={201: dict})
 def post_clarification(request, code: str, payload: ClarificationIn):
-    tender = award_tender(code)
-    clarification_record(
-        actor=request.auth,
-        tender=tender,
-        company_nib=payload.company_nib,
-        reasonable=payload.reasonable,
-        note=payload.note,
-    )
-    return Status(201, evaluation_snapshot(evaluation_compute(tender)))
+    return _workspace_record(request, code, clarification_record, **payload.model_dump())
 
 
 @router.get("/{code}/evaluation/qualification/{nib}", auth=bearer, response=dict)
@@ -555,19 +552,11 @@ class ValidityIn(Strict):
 @router.post("/{code}/bid-validity", auth=bearer, response={201: dict})
 def post_validity(request, code: str, payload: ValidityIn):
     tender = award_tender(code)
-    evaluation = evaluation_compute(tender)
-    mine = {c.pk for c in vendor_companies_of(request.auth)}
-    bid = next((b for b in evaluation.bids if b.company.pk in mine), None)
-    if bid is None:
-        raise PermissionDenied(
-            "objection.not_participant",
-            "Perusahaan Anda tidak memiliki penawaran pada tender ini.",
-            "Your company has no bid in this tender.",
-        )
+    company = validity_company(actor=request.auth, tender=tender)
     validity_extend(
-        actor=request.auth, tender=tender, company=bid.company, valid_until=payload.valid_until
+        actor=request.auth, tender=tender, company=company, valid_until=payload.valid_until
     )
-    return Status(201, {"company_nib": bid.company.nib, "valid_until": str(payload.valid_until)})
+    return Status(201, {"company_nib": company.nib, "valid_until": str(payload.valid_until)})
 
 
 class SppbjIn(Strict):

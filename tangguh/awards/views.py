@@ -52,22 +52,28 @@ from tangguh.awards.services.workspace import (
     bill_set,
     checks_record,
     clarification_record,
+    validity_company,
     validity_extend,
 )
 from tangguh.bids.services.opening import is_committee_member
 from tangguh.core.calendar import node_calendar
-from tangguh.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
+from tangguh.core.errors import InvalidInput, NotFound, ServiceError
 from tangguh.domain.roles import Role
 from tangguh.outages.models import Outage
 from tangguh.tenders.models import Tender
 from tangguh.vendors.selectors import vendor_companies_of
 
 
-def _fail(request, exc: ServiceError) -> None:
-    text = exc.message(get_language())
-    for item in exc.details or []:
-        text += f" • {item}"
-    messages.error(request, f"{text} ({exc.code})")
+def _post(request, action, *args) -> None:
+    """Run one form action (``action(request, *args)`` returns its success message); the
+    message, or the refusal with its code, shows on the page the form redirects to."""
+    try:
+        messages.success(request, action(request, *args))
+    except ServiceError as exc:
+        text = exc.message(get_language())
+        for item in exc.details or []:
+            text += f" • {item}"
+        messages.error(request, f"{text} ({exc.code})")
 
 
 def _tender_or_404(request, code: str):
@@ -96,6 +102,11 @@ def _decimal(value) -> Decimal:
         return Decimal((value or "").replace(".", "").replace(",", ".").strip())
     except InvalidOperation as exc:
         raise InvalidInput("form.amount", "Nilai tidak sah.", "Invalid amount.") from exc
+
+
+def _answer_fields(post) -> dict:
+    """The answer form, for an objection (Pokja) or an appeal (PA/KPA) alike."""
+    return {"answer": post.get("answer", ""), "upheld": post.get("upheld") == "1"}
 
 
 # --- Pokja -----------------------------------------------------------------------------------
@@ -167,8 +178,7 @@ def _evaluation_action(request, tender: Tender) -> str:
             actor=user,
             tender=tender,
             objection_id=_int(post.get("objection")),
-            answer=post.get("answer", ""),
-            upheld=post.get("upheld") == "1",
+            **_answer_fields(post),
         )
         return "Jawaban sanggah dicatat / objection answered."
     if action == "outside":
@@ -199,10 +209,7 @@ def evaluation_page(request, code: str):
     if tender is None or not is_committee_member(request.user, tender):
         return render(request, "web/forbidden.html", status=403)
     if request.method == "POST":
-        try:
-            messages.success(request, _evaluation_action(request, tender))
-        except ServiceError as exc:
-            _fail(request, exc)
+        _post(request, _evaluation_action, tender)
         return redirect("awards:evaluation", code=tender.code)
     evaluation = evaluation_compute(tender)
     snapshot = evaluation_snapshot(evaluation)
@@ -262,29 +269,17 @@ def award_page(request, code: str):
 # --- vendor ----------------------------------------------------------------------------------
 
 
-def _validity_action(request, companies: dict) -> str:
-    """The vendor extends its bid's validity from its results page (the same service as
+def _validity_action(request) -> str:
+    """The vendor extends its bid's validity from its results page (the same services as
     ``POST /tenders/{code}/bid-validity``)."""
     tender = award_tender(request.POST.get("code", ""))
-    nib = request.POST.get("company_nib", "")
-    bid = next(
-        (
-            b
-            for b in evaluation_compute(tender).bids
-            if b.company.pk in companies and b.company.nib == nib
-        ),
-        None,
+    company = validity_company(
+        actor=request.user, tender=tender, company_nib=request.POST.get("company_nib", "")
     )
-    if bid is None:
-        raise PermissionDenied(
-            "objection.not_participant",
-            "Perusahaan Anda tidak memiliki penawaran pada tender ini.",
-            "Your company has no bid in this tender.",
-        )
     validity_extend(
         actor=request.user,
         tender=tender,
-        company=bid.company,
+        company=company,
         valid_until=_date(request.POST.get("valid_until")),
     )
     return "Masa berlaku penawaran diperpanjang / bid validity extended."
@@ -296,10 +291,7 @@ def my_results_page(request):
     if not companies:
         return render(request, "web/forbidden.html", status=403)
     if request.method == "POST":
-        try:
-            messages.success(request, _validity_action(request, companies))
-        except ServiceError as exc:
-            _fail(request, exc)
+        _post(request, _validity_action)
         return redirect("awards:my_results")
     rows = []
     tenders = Tender.objects.filter(
@@ -347,6 +339,28 @@ def my_results_page(request):
     return render(request, "awards/my_results.html", {"rows": rows})
 
 
+def _objection_action(request, tender: Tender) -> str:
+    post = request.POST
+    if post.get("action") == "appeal":
+        appeal_file(
+            actor=request.user,
+            tender=tender,
+            objection_id=_int(post.get("objection")),
+            text=post.get("text", ""),
+            guarantee_reference=post.get("guarantee_reference", ""),
+        )
+        return "Sanggah banding diajukan / appeal filed."
+    upload = request.FILES.get("file")
+    objection_file(
+        actor=request.user,
+        tender=tender,
+        text=post.get("text", ""),
+        filename=upload.name if upload else "",
+        handle=upload,
+    )
+    return "Sanggah disampaikan / objection filed."
+
+
 @login_required
 def objection_page(request, code: str):
     tender = _tender_or_404(request, code)
@@ -354,28 +368,7 @@ def objection_page(request, code: str):
     if tender is None or not (bidder_company_ids(tender) & companies):
         return render(request, "web/forbidden.html", status=403)
     if request.method == "POST":
-        try:
-            if request.POST.get("action") == "appeal":
-                appeal_file(
-                    actor=request.user,
-                    tender=tender,
-                    objection_id=_int(request.POST.get("objection")),
-                    text=request.POST.get("text", ""),
-                    guarantee_reference=request.POST.get("guarantee_reference", ""),
-                )
-                messages.success(request, "Sanggah banding diajukan / appeal filed.")
-            else:
-                upload = request.FILES.get("file")
-                objection_file(
-                    actor=request.user,
-                    tender=tender,
-                    text=request.POST.get("text", ""),
-                    filename=upload.name if upload else "",
-                    handle=upload,
-                )
-                messages.success(request, "Sanggah disampaikan / objection filed.")
-        except ServiceError as exc:
-            _fail(request, exc)
+        _post(request, _objection_action, tender)
         return redirect("awards:objection", code=tender.code)
     award = current_award(tender)
     return render(
@@ -402,57 +395,50 @@ def _is_official(user, tender: Tender) -> bool:
     ).exists()
 
 
+def _officials_action(request, tender: Tender) -> str:
+    post = request.POST
+    user = request.user
+    action = post.get("action")
+    # The PPK: the SPPBJ and the contract.
+    if action == "contract":
+        contract_record(
+            actor=user,
+            tender=tender,
+            number=post.get("number", ""),
+            value=_decimal(post.get("value")),
+            signed_on=_date(post.get("signed_on")),
+            start_on=_date(post.get("start_on")),
+            end_on=_date(post.get("end_on")),
+            ppk_signatory=post.get("ppk_signatory", ""),
+            vendor_signatory=post.get("vendor_signatory", ""),
+        )
+        return "Kontrak dicatat / contract recorded."
+    if action == "sppbj":
+        sppbj_issue(actor=user, tender=tender, number=post.get("number", ""))
+        return "SPPBJ diterbitkan / SPPBJ issued."
+    # The PA/KPA: an award above the threshold, and appeals.
+    if action == "pa_decision":
+        approve = post.get("approve") == "1"
+        award_pa_decide(actor=user, tender=tender, approve=approve, note=post.get("note", ""))
+        return "Keputusan dicatat / decision recorded."
+    if action == "appeal_answer":
+        appeal_answer(
+            actor=user, tender=tender, appeal_id=_int(post.get("appeal")), **_answer_fields(post)
+        )
+        return "Sanggah banding dijawab / appeal answered."
+    if action == "guarantee":
+        appeal_guarantee_confirm(actor=user, tender=tender, appeal_id=_int(post.get("appeal")))
+        return "Jaminan dikonfirmasi / guarantee confirmed."
+    raise InvalidInput("form.action", "Tindakan tidak dikenal.", "Unknown action.")
+
+
 @login_required
 def officials_page(request, code: str):
     tender = _tender_or_404(request, code)
     if tender is None or not _is_official(request.user, tender):
         return render(request, "web/forbidden.html", status=403)
     if request.method == "POST":
-        post = request.POST
-        try:
-            action = post.get("action")
-            if action == "sppbj":
-                sppbj_issue(actor=request.user, tender=tender, number=post.get("number", ""))
-                messages.success(request, "SPPBJ diterbitkan / SPPBJ issued.")
-            elif action == "contract":
-                contract_record(
-                    actor=request.user,
-                    tender=tender,
-                    number=post.get("number", ""),
-                    value=_decimal(post.get("value")),
-                    signed_on=_date(post.get("signed_on")),
-                    start_on=_date(post.get("start_on")),
-                    end_on=_date(post.get("end_on")),
-                    ppk_signatory=post.get("ppk_signatory", ""),
-                    vendor_signatory=post.get("vendor_signatory", ""),
-                )
-                messages.success(request, "Kontrak dicatat / contract recorded.")
-            elif action == "pa_decision":
-                award_pa_decide(
-                    actor=request.user,
-                    tender=tender,
-                    approve=post.get("approve") == "1",
-                    note=post.get("note", ""),
-                )
-                messages.success(request, "Keputusan dicatat / decision recorded.")
-            elif action == "guarantee":
-                appeal_guarantee_confirm(
-                    actor=request.user, tender=tender, appeal_id=_int(post.get("appeal"))
-                )
-                messages.success(request, "Jaminan dikonfirmasi / guarantee confirmed.")
-            elif action == "appeal_answer":
-                appeal_answer(
-                    actor=request.user,
-                    tender=tender,
-                    appeal_id=_int(post.get("appeal")),
-                    answer=post.get("answer", ""),
-                    upheld=post.get("upheld") == "1",
-                )
-                messages.success(request, "Sanggah banding dijawab / appeal answered.")
-            else:
-                raise InvalidInput("form.action", "Tindakan tidak dikenal.", "Unknown action.")
-        except ServiceError as exc:
-            _fail(request, exc)
+        _post(request, _officials_action, tender)
         return redirect("awards:officials", code=tender.code)
     award = current_award(tender)
     return render(

@@ -1,11 +1,18 @@
-"""What every award service shares: finding the tender, refusing a non-member (audited), the
-lock, and the errors with stable codes."""
+"""What every award service shares: finding the tender and its current award, refusing a
+non-member (audited), the tender's lock, the audit entry, and the errors with stable codes."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import transaction
 
 from tangguh.accounts.models import User
 from tangguh.accounts.services.permissions import permission_require
 from tangguh.audit.services import audit_append
+from tangguh.awards.models import Award, AwardStatus
+from tangguh.awards.selectors import current_award
 from tangguh.bids.services.opening import is_committee_member
 from tangguh.bids.services.upload import lock_tender
 from tangguh.core.calendar import node_calendar
@@ -16,8 +23,6 @@ from tangguh.notifications.messages import Message
 from tangguh.notifications.selectors import company_users, tender_participant_users
 from tangguh.notifications.services import notification_send
 from tangguh.tenders.models import Tender
-
-__all__ = ["lock_tender"]
 
 
 def award_tender(code: str) -> Tender:
@@ -35,6 +40,23 @@ def award_tender(code: str) -> Tender:
     return tender
 
 
+def audit_tender(actor, tender: Tender, action: str, payload: dict) -> None:
+    """Append one audit event about the tender (every award step is recorded against
+    ``tender:<code>``, inside the caller's transaction)."""
+    audit_append(
+        actor=actor, action=action, object_type="tender", object_id=tender.code, payload=payload
+    )
+
+
+@contextmanager
+def tender_locked(tender: Tender) -> Iterator[None]:
+    """One transaction holding the tender's row lock: one tender's award steps run one at a
+    time, each seeing the others' effects."""
+    with transaction.atomic():
+        lock_tender(tender)
+        yield
+
+
 def require_member(actor: User | None, tender: Tender, action: str) -> None:
     """Only the tender's own Pokja evaluates and decides; a refusal is audited."""
     if actor is None or not getattr(actor, "is_authenticated", False):
@@ -43,18 +65,28 @@ def require_member(actor: User | None, tender: Tender, action: str) -> None:
         )
     if is_committee_member(actor, tender):
         return
-    audit_append(
-        actor=actor,
-        action="permission.denied",
-        object_type="tender",
-        object_id=tender.code,
-        payload={"attempted": action, "scope": f"committee:{tender.committee_id}"},
+    audit_tender(
+        actor,
+        tender,
+        "permission.denied",
+        {"attempted": action, "scope": f"committee:{tender.committee_id}"},
     )
     raise PermissionDenied(
         "evaluation.not_member",
         "Hanya anggota Pokja Pemilihan tender ini yang dapat melakukan evaluasi dan keputusan.",
         "Only this tender's selection committee members can evaluate and decide.",
     )
+
+
+def require_award(
+    tender: Tender, status: AwardStatus, code: str, message_id: str, message_en: str
+) -> Award:
+    """The tender's current award, which the step needs in ``status``; otherwise a conflict
+    with the step's own code and message."""
+    award = current_award(tender)
+    if award is None or award.status != status:
+        raise conflict(code, message_id, message_en)
+    return award
 
 
 def work_unit_scope(tender: Tender) -> str:

@@ -8,20 +8,19 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import transaction
-
 from tangguh import clock
 from tangguh.accounts.models import User
-from tangguh.audit.services import audit_append
 from tangguh.awards.models import AwardStatus, Contract, Sppbj
 from tangguh.awards.selectors import award_appeals, award_objections, current_award
 from tangguh.awards.services.common import (
+    audit_tender,
     conflict,
     invalid,
-    lock_tender,
+    require_award,
     require_work_unit,
     tell_company,
     tell_participants,
+    tender_locked,
     tender_rules,
 )
 from tangguh.awards.services.objections import appeal_deadline
@@ -61,13 +60,14 @@ def sppbj_issue(*, actor: User, tender: Tender, number: str) -> Sppbj:
             "The SPPBJ number is required.",
             field="number",
         )
-    with transaction.atomic():
-        lock_tender(tender)
-        award = current_award(tender)
-        if award is None or award.status != AwardStatus.ANNOUNCED:
-            raise conflict(
-                "sppbj.no_award", "Belum ada pemenang yang diumumkan.", "No announced winner."
-            )
+    with tender_locked(tender):
+        award = require_award(
+            tender,
+            AwardStatus.ANNOUNCED,
+            "sppbj.no_award",
+            "Belum ada pemenang yang diumumkan.",
+            "No announced winner.",
+        )
         if Sppbj.objects.filter(award=award).exists():
             raise conflict("sppbj.exists", "SPPBJ sudah diterbitkan.", "The SPPBJ is issued.")
         now = clock.now()
@@ -90,12 +90,11 @@ def sppbj_issue(*, actor: User, tender: Tender, number: str) -> Sppbj:
             issued_at=now,
             late=now > due,
         )
-        audit_append(
-            actor=actor,
-            action="sppbj.issued",
-            object_type="tender",
-            object_id=tender.code,
-            payload={
+        audit_tender(
+            actor,
+            tender,
+            "sppbj.issued",
+            {
                 "number": number,
                 "company_nib": award.company.nib,
                 "price": str(award.price),
@@ -151,8 +150,7 @@ def contract_record(
             "Dates must be in order: signed ≤ start ≤ end.",
             field="start_on",
         )
-    with transaction.atomic():
-        lock_tender(tender)
+    with tender_locked(tender):
         award = current_award(tender)
         sppbj = Sppbj.objects.filter(award=award).first() if award else None
         if sppbj is None:
@@ -186,12 +184,11 @@ def contract_record(
             recorded_by=actor,
             recorded_at=clock.now(),
         )
-        audit_append(
-            actor=actor,
-            action="contract.recorded",
-            object_type="tender",
-            object_id=tender.code,
-            payload={
+        audit_tender(
+            actor,
+            tender,
+            "contract.recorded",
+            {
                 "number": number,
                 "value": str(value),
                 "signed_on": signed_on.isoformat(),

@@ -15,12 +15,10 @@ from decimal import Decimal
 
 import rfc8785
 from django.conf import settings
-from django.db import transaction
 
 from tangguh import clock
 from tangguh.accounts.models import User
 from tangguh.accounts.services.totp import totp_verify
-from tangguh.audit.services import audit_append
 from tangguh.awards.models import (
     Award,
     AwardStatus,
@@ -42,13 +40,15 @@ from tangguh.awards.selectors import (
     evaluation_snapshot,
 )
 from tangguh.awards.services.common import (
+    audit_tender,
     conflict,
     invalid,
-    lock_tender,
     not_found,
+    require_award,
     require_member,
     require_work_unit,
     tell_participants,
+    tender_locked,
     tender_rules,
 )
 from tangguh.awards.services.workspace import require_evaluation_open
@@ -197,8 +197,7 @@ def minute_propose(*, actor: User, tender: Tender, kind: str, company_nib: str =
             "The minute kind is evaluation or award.",
             field="kind",
         )
-    with transaction.atomic():
-        lock_tender(tender)
+    with tender_locked(tender):
         if current_failure(tender) is not None:
             raise conflict(
                 "tender.failed",
@@ -249,12 +248,11 @@ def minute_propose(*, actor: User, tender: Tender, kind: str, company_nib: str =
             proposed_by=actor,
             proposed_at=now,
         )
-        audit_append(
-            actor=actor,
-            action="minute.proposed",
-            object_type="tender",
-            object_id=tender.code,
-            payload={"minute": minute.pk, "kind": kind, "sha256": minute.content_sha256},
+        audit_tender(
+            actor,
+            tender,
+            "minute.proposed",
+            {"minute": minute.pk, "kind": kind, "sha256": minute.content_sha256},
         )
     return minute
 
@@ -285,8 +283,7 @@ def minute_vote(
             "A member who disagrees must give a reason.",
             field="reason",
         )
-    with transaction.atomic():
-        lock_tender(tender)
+    with tender_locked(tender):
         minute = _minute(tender, minute_id)
         _require_open(minute)
         if content_sha256 != minute.content_sha256:
@@ -311,12 +308,11 @@ def minute_vote(
             at=clock.now(),
             content_sha256=minute.content_sha256,
         )
-        audit_append(
-            actor=actor,
-            action="minute.voted",
-            object_type="tender",
-            object_id=tender.code,
-            payload={
+        audit_tender(
+            actor,
+            tender,
+            "minute.voted",
+            {
                 "minute": minute.pk,
                 "approve": approve,
                 "reason": reason,
@@ -379,8 +375,7 @@ def minute_decide(*, actor: User, tender: Tender, minute_id: int) -> Minute:
     )
     filename = f"{FILENAMES[minute.kind]}-{tender.code}.pdf"
     stored = document_store(filename=filename, handle=io.BytesIO(pdf))
-    with transaction.atomic():
-        lock_tender(tender)
+    with tender_locked(tender):
         minute = Minute.objects.select_for_update().get(pk=minute.pk)
         _require_open(minute)
         document = document_record(
@@ -397,12 +392,11 @@ def minute_decide(*, actor: User, tender: Tender, minute_id: int) -> Minute:
         minute.members = members
         minute.document = document
         minute.save(update_fields=["status", "decided_by", "decided_at", "members", "document"])
-        audit_append(
-            actor=actor,
-            action="minute.adopted",
-            object_type="tender",
-            object_id=tender.code,
-            payload={
+        audit_tender(
+            actor,
+            tender,
+            "minute.adopted",
+            {
                 "minute": minute.pk,
                 "kind": minute.kind,
                 "sha256": minute.content_sha256,
@@ -439,12 +433,11 @@ def _award_create(*, actor: User, tender: Tender, minute: Minute) -> Award:
         status=AwardStatus.AWAITING_PA if price > pa_threshold(tender) else AwardStatus.ANNOUNCED,
         created_at=clock.now(),
     )
-    audit_append(
-        actor=actor,
-        action="award.created",
-        object_type="tender",
-        object_id=tender.code,
-        payload={
+    audit_tender(
+        actor,
+        tender,
+        "award.created",
+        {
             "company_nib": winner["company_nib"],
             "price": str(price),
             "status": award.status,
@@ -469,12 +462,11 @@ def _announce(*, actor: User, tender: Tender, award: Award) -> None:
         award.objection_end, rules.days("objection_answer_max_days")
     )
     award.save(update_fields=["status", "announced_at", "objection_end", "answer_due"])
-    audit_append(
-        actor=actor,
-        action="award.announced",
-        object_type="tender",
-        object_id=tender.code,
-        payload={
+    audit_tender(
+        actor,
+        tender,
+        "award.announced",
+        {
             "company_nib": award.company.nib,
             "price": str(award.price),
             "objection_end": award.objection_end.isoformat(),
@@ -507,28 +499,21 @@ def award_pa_decide(*, actor: User, tender: Tender, approve: bool, note: str) ->
             "A refusal needs a reason.",
             field="note",
         )
-    with transaction.atomic():
-        lock_tender(tender)
-        award = current_award(tender)
-        if award is None or award.status != AwardStatus.AWAITING_PA:
-            raise conflict(
-                "award.not_awaiting_pa",
-                "Tidak ada usulan penetapan pemenang yang menunggu keputusan PA/KPA.",
-                "No award proposal awaits the PA/KPA's decision.",
-            )
+    with tender_locked(tender):
+        award = require_award(
+            tender,
+            AwardStatus.AWAITING_PA,
+            "award.not_awaiting_pa",
+            "Tidak ada usulan penetapan pemenang yang menunggu keputusan PA/KPA.",
+            "No award proposal awaits the PA/KPA's decision.",
+        )
         award.pa_decided_by = actor
         award.pa_decided_at = clock.now()
         award.pa_note = note
         if not approve:
             award.status = AwardStatus.REFUSED_BY_PA
         award.save(update_fields=["pa_decided_by", "pa_decided_at", "pa_note", "status"])
-        audit_append(
-            actor=actor,
-            action="award.pa_decided",
-            object_type="tender",
-            object_id=tender.code,
-            payload={"approve": approve, "note": note},
-        )
+        audit_tender(actor, tender, "award.pa_decided", {"approve": approve, "note": note})
         if approve:
             _announce(actor=actor, tender=tender, award=award)
     return award
@@ -560,8 +545,7 @@ def tender_fail(*, actor: User, tender: Tender, reason: str, note: str) -> Failu
             "Describe why the tender failed.",
             field="note",
         )
-    with transaction.atomic():
-        lock_tender(tender)
+    with tender_locked(tender):
         if current_failure(tender) is not None:
             raise conflict(
                 "tender.failed", "Tender sudah dinyatakan gagal.", "The tender is already failed."
@@ -586,12 +570,11 @@ def tender_fail(*, actor: User, tender: Tender, reason: str, note: str) -> Failu
         Minute.objects.filter(tender=tender, status=MinuteStatus.OPEN).update(
             status=MinuteStatus.WITHDRAWN, decided_at=clock.now()
         )
-        audit_append(
-            actor=actor,
-            action="tender.failed",
-            object_type="tender",
-            object_id=tender.code,
-            payload={"reason": reason, "note": note, "detected": failure.detected},
+        audit_tender(
+            actor,
+            tender,
+            "tender.failed",
+            {"reason": reason, "note": note, "detected": failure.detected},
         )
         tender_published(tender=tender, event="failed", detail=note)
         reason_label = FailureReason(reason)
@@ -621,8 +604,7 @@ def tender_fail_follow_up(*, actor: User, tender: Tender, action: str) -> Failur
             "The follow-up is re_evaluation, re_submission or re_tender.",
             field="action",
         )
-    with transaction.atomic():
-        lock_tender(tender)
+    with tender_locked(tender):
         failure = current_failure(tender)
         if failure is None:
             raise conflict(
@@ -639,12 +621,11 @@ def tender_fail_follow_up(*, actor: User, tender: Tender, action: str) -> Failur
                 reason=f"{failure.get_reason_display()}: {failure.note}",
             )
         failure.save(update_fields=["follow_up", "follow_up_by", "follow_up_at", "new_tender"])
-        audit_append(
-            actor=actor,
-            action="tender.failure_follow_up",
-            object_type="tender",
-            object_id=tender.code,
-            payload={
+        audit_tender(
+            actor,
+            tender,
+            "tender.failure_follow_up",
+            {
                 "action": action,
                 "new_tender": failure.new_tender.code if failure.new_tender else None,
             },

@@ -15,22 +15,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import BinaryIO
 
-from django.db import transaction
-
 from tangguh import clock
 from tangguh.accounts.models import User
-from tangguh.audit.services import audit_append
 from tangguh.awards.models import Appeal, Award, AwardStatus, Objection
-from tangguh.awards.selectors import bidder_company_ids, current_award
+from tangguh.awards.selectors import bidder_company_ids
 from tangguh.awards.services.common import (
+    audit_tender,
     conflict,
     invalid,
-    lock_tender,
     not_found,
+    require_award,
     require_member,
     require_work_unit,
     tell_committee,
     tell_company,
+    tender_locked,
     tender_rules,
 )
 from tangguh.core.calendar import node_calendar
@@ -61,14 +60,13 @@ def _text(value: str, field: str) -> str:
 
 
 def _announced_award(tender: Tender) -> Award:
-    award = current_award(tender)
-    if award is None or award.status != AwardStatus.ANNOUNCED:
-        raise conflict(
-            "objection.no_award",
-            "Pemenang tender ini belum diumumkan.",
-            "No winner of this tender is announced.",
-        )
-    return award
+    return require_award(
+        tender,
+        AwardStatus.ANNOUNCED,
+        "objection.no_award",
+        "Pemenang tender ini belum diumumkan.",
+        "No winner of this tender is announced.",
+    )
 
 
 def _participant_company(actor: User, tender: Tender) -> VendorCompany:
@@ -78,13 +76,7 @@ def _participant_company(actor: User, tender: Tender) -> VendorCompany:
     for company in vendor_companies_of(actor):
         if company.pk in bidders:
             return company
-    audit_append(
-        actor=actor,
-        action="permission.denied",
-        object_type="tender",
-        object_id=tender.code,
-        payload={"attempted": "objection.file"},
-    )
+    audit_tender(actor, tender, "permission.denied", {"attempted": "objection.file"})
     raise PermissionDenied(
         "objection.not_participant",
         "Hanya peserta yang menyampaikan penawaran pada tender ini yang dapat menyanggah.",
@@ -109,6 +101,41 @@ def _tell_committee_of(tender: Tender, award: Award, objection: Objection) -> No
     )
 
 
+def _objection_save(
+    actor: User, tender: Tender, award: Award, objection: Objection, action: str, payload: dict
+) -> Objection:
+    """Store a new objection (filed in the system, or recorded from outside it) under the
+    tender's lock, audit it as ``action`` with ``payload`` and tell the Pokja."""
+    objection.tender, objection.award, objection.filed_by = tender, award, actor
+    with tender_locked(tender):
+        objection.save(force_insert=True)
+        audited = {"objection": objection.pk, "company_nib": objection.company.nib, **payload}
+        audit_tender(actor, tender, action, audited)
+        _tell_committee_of(tender, award, objection)
+    return objection
+
+
+def _answer_publish(
+    *, tender: Tender, company_id: int, message: str, answer: str, upheld: bool
+) -> None:
+    """Tell the objector the verdict and the answer (to an objection or an appeal), and publish
+    the answer in open data as an awardUpdate (no one is notified twice: award_update has no
+    notification message)."""
+    verdict_id, verdict_en = ("diterima", "upheld") if upheld else ("ditolak", "rejected")
+    tell_company(
+        company_id=company_id,
+        tender=tender,
+        message=message_compose(
+            message,
+            code=tender.code,
+            verdict_id=verdict_id,
+            verdict_en=verdict_en,
+            answer=answer,
+        ),
+    )
+    tender_published(tender=tender, event="award_update")
+
+
 def objection_file(
     *,
     actor: User,
@@ -129,36 +156,18 @@ def objection_file(
             "Objections are accepted only inside the objection window "
             f"(until {node_calendar().local(award.objection_end):%Y-%m-%d %H:%M}).",
         )
-    stored = None
+    document = {}  # without one, the document columns keep their empty defaults
     if handle is not None:
-        stored = document_store(filename=filename, handle=handle)
-    with transaction.atomic():
-        lock_tender(tender)
-        objection = Objection.objects.create(
-            tender=tender,
-            award=award,
-            company=company,
-            filed_by=actor,
-            filed_at=now,
-            text=text,
-            document_filename=(filename or "").rsplit("/", 1)[-1][:200] if stored else "",
-            document_sha256=stored[0] if stored else "",
-            document_size=stored[1] if stored else None,
-            document_content_type=stored[2] if stored else "",
-        )
-        audit_append(
-            actor=actor,
-            action="objection.filed",
-            object_type="tender",
-            object_id=tender.code,
-            payload={
-                "objection": objection.pk,
-                "company_nib": company.nib,
-                "document_sha256": objection.document_sha256 or None,
-            },
-        )
-        _tell_committee_of(tender, award, objection)
-    return objection
+        sha256, size, content_type = document_store(filename=filename, handle=handle)
+        document = {
+            "document_filename": (filename or "").rsplit("/", 1)[-1][:200],
+            "document_sha256": sha256,
+            "document_size": size,
+            "document_content_type": content_type,
+        }
+    audited = {"document_sha256": document.get("document_sha256")}
+    objection = Objection(company=company, filed_at=now, text=text, **document)
+    return _objection_save(actor, tender, award, objection, "objection.filed", audited)
 
 
 def objection_record_outside(
@@ -205,32 +214,11 @@ def objection_record_outside(
             "The objection arrived outside the window (extended by the outage).",
             field="received_at",
         )
-    with transaction.atomic():
-        lock_tender(tender)
-        objection = Objection.objects.create(
-            tender=tender,
-            award=award,
-            company=company,
-            filed_by=actor,
-            filed_at=received_at,
-            text=text,
-            received_outside=True,
-            outage=outage,
-        )
-        audit_append(
-            actor=actor,
-            action="objection.recorded_outside",
-            object_type="tender",
-            object_id=tender.code,
-            payload={
-                "objection": objection.pk,
-                "company_nib": company.nib,
-                "received_at": received_at.isoformat(),
-                "outage": outage.pk,
-            },
-        )
-        _tell_committee_of(tender, award, objection)
-    return objection
+    audited = {"received_at": received_at.isoformat(), "outage": outage.pk}
+    objection = Objection(
+        company=company, filed_at=received_at, text=text, received_outside=True, outage=outage
+    )
+    return _objection_save(actor, tender, award, objection, "objection.recorded_outside", audited)
 
 
 def _objection(tender: Tender, objection_id: int) -> Objection:
@@ -246,8 +234,7 @@ def objection_answer(
     """The Pokja answers an objection (once); after the answer deadline it is marked late."""
     require_member(actor, tender, "objection.answer")
     answer = _text(answer, "answer")
-    with transaction.atomic():
-        lock_tender(tender)
+    with tender_locked(tender):
         objection = _objection(tender, objection_id)
         if objection.answered_at is not None:
             raise conflict(
@@ -255,6 +242,7 @@ def objection_answer(
                 "Sanggah ini sudah dijawab.",
                 "This objection is already answered.",
             )
+        # Apart from appeal_answer: an objection answered after its deadline is late (SDP, V).
         now = clock.now()
         objection.answer = answer
         objection.upheld = upheld
@@ -264,28 +252,19 @@ def objection_answer(
         objection.save(
             update_fields=["answer", "upheld", "answered_by", "answered_at", "answered_late"]
         )
-        audit_append(
-            actor=actor,
-            action="objection.answered",
-            object_type="tender",
-            object_id=tender.code,
-            payload={"objection": objection.pk, "upheld": upheld, "late": objection.answered_late},
+        audit_tender(
+            actor,
+            tender,
+            "objection.answered",
+            {"objection": objection.pk, "upheld": upheld, "late": objection.answered_late},
         )
-        verdict_id, verdict_en = ("diterima", "upheld") if upheld else ("ditolak", "rejected")
-        tell_company(
-            company_id=objection.company_id,
+        _answer_publish(
             tender=tender,
-            message=message_compose(
-                "objection_answered",
-                code=tender.code,
-                verdict_id=verdict_id,
-                verdict_en=verdict_en,
-                answer=answer,
-            ),
+            company_id=objection.company_id,
+            message="objection_answered",
+            answer=answer,
+            upheld=upheld,
         )
-        # Open data: the answered objection appears as an awardUpdate (no one is notified twice:
-        # award_update has no notification message).
-        tender_published(tender=tender, event="award_update")
     return objection
 
 
@@ -325,8 +304,7 @@ def appeal_file(
             "The appeal guarantee's reference is required.",
             field="guarantee_reference",
         )
-    with transaction.atomic():
-        lock_tender(tender)
+    with tender_locked(tender):
         objection = _objection(tender, objection_id)
         companies = {c.pk for c in vendor_companies_of(actor)}
         if objection.company_id not in companies:
@@ -362,12 +340,11 @@ def appeal_file(
             guarantee_amount=appeal_guarantee_amount(tender),
             guarantee_reference=reference,
         )
-        audit_append(
-            actor=actor,
-            action="appeal.filed",
-            object_type="tender",
-            object_id=tender.code,
-            payload={
+        audit_tender(
+            actor,
+            tender,
+            "appeal.filed",
+            {
                 "appeal": appeal.pk,
                 "objection": objection.pk,
                 "guarantee_amount": str(appeal.guarantee_amount),
@@ -387,8 +364,7 @@ def _appeal(tender: Tender, appeal_id: int) -> Appeal:
 def appeal_guarantee_confirm(*, actor: User, tender: Tender, appeal_id: int) -> Appeal:
     """The PA/KPA confirms the guarantee; the answer is due 14 calendar days later."""
     require_work_unit(actor, tender, Permission.ANSWER_APPEAL, "appeal.guarantee_confirm")
-    with transaction.atomic():
-        lock_tender(tender)
+    with tender_locked(tender):
         appeal = _appeal(tender, appeal_id)
         if appeal.guarantee_confirmed_at is not None:
             raise conflict(
@@ -406,12 +382,11 @@ def appeal_guarantee_confirm(*, actor: User, tender: Tender, appeal_id: int) -> 
         appeal.save(
             update_fields=["guarantee_confirmed_by", "guarantee_confirmed_at", "answer_due"]
         )
-        audit_append(
-            actor=actor,
-            action="appeal.guarantee_confirmed",
-            object_type="tender",
-            object_id=tender.code,
-            payload={"appeal": appeal.pk, "answer_due": appeal.answer_due.isoformat()},
+        audit_tender(
+            actor,
+            tender,
+            "appeal.guarantee_confirmed",
+            {"appeal": appeal.pk, "answer_due": appeal.answer_due.isoformat()},
         )
     return appeal
 
@@ -421,9 +396,9 @@ def appeal_answer(
 ) -> Appeal:
     require_work_unit(actor, tender, Permission.ANSWER_APPEAL, "appeal.answer")
     answer = _text(answer, "answer")
-    with transaction.atomic():
-        lock_tender(tender)
+    with tender_locked(tender):
         appeal = _appeal(tender, appeal_id)
+        # Apart from objection_answer: the PA/KPA answers once the guarantee is confirmed (Ps 32).
         if appeal.guarantee_confirmed_at is None:
             raise conflict(
                 "appeal.guarantee_unconfirmed",
@@ -439,26 +414,12 @@ def appeal_answer(
         appeal.answered_by = actor
         appeal.answered_at = clock.now()
         appeal.save(update_fields=["answer", "upheld", "answered_by", "answered_at"])
-        audit_append(
-            actor=actor,
-            action="appeal.answered",
-            object_type="tender",
-            object_id=tender.code,
-            payload={"appeal": appeal.pk, "upheld": upheld},
-        )
-        verdict_id, verdict_en = ("diterima", "upheld") if upheld else ("ditolak", "rejected")
-        tell_company(
-            company_id=appeal.company_id,
+        audit_tender(actor, tender, "appeal.answered", {"appeal": appeal.pk, "upheld": upheld})
+        _answer_publish(
             tender=tender,
-            message=message_compose(
-                "appeal_answered",
-                code=tender.code,
-                verdict_id=verdict_id,
-                verdict_en=verdict_en,
-                answer=answer,
-            ),
+            company_id=appeal.company_id,
+            message="appeal_answered",
+            answer=answer,
+            upheld=upheld,
         )
-        # Open data: the answered appeal appears as an awardUpdate (no one is notified twice:
-        # award_update has no notification message).
-        tender_published(tender=tender, event="award_update")
     return appeal

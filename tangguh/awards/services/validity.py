@@ -16,10 +16,9 @@ import datetime as dt
 from django.db import transaction
 
 from tangguh import clock
-from tangguh.audit.services import audit_append
 from tangguh.awards.models import Contract, ValidityRequest
 from tangguh.awards.selectors import current_failure, evaluation_compute, priced_opening
-from tangguh.awards.services.common import tell_company
+from tangguh.awards.services.common import audit_tender, tell_company
 from tangguh.core.calendar import node_calendar
 from tangguh.domain.methods import StageKind
 from tangguh.notifications.messages import message_compose
@@ -74,12 +73,11 @@ def bid_validity_requests_send(*, tender: Tender) -> list[ValidityRequest]:
             )
             if not created:
                 continue
-            audit_append(
-                actor="system",
-                action="evaluation.validity_extension_requested",
-                object_type="tender",
-                object_id=tender.code,
-                payload={
+            audit_tender(
+                "system",
+                tender,
+                "evaluation.validity_extension_requested",
+                {
                     "company_nib": bid.company.nib,
                     "valid_until": bid.valid_until.isoformat(),
                     "needed_until": needed.isoformat(),

@@ -16,7 +16,6 @@ from django.db import transaction
 
 from tangguh import clock
 from tangguh.accounts.models import User
-from tangguh.audit.services import audit_append
 from tangguh.awards.models import (
     BidCheck,
     BidScore,
@@ -31,10 +30,18 @@ from tangguh.awards.selectors import (
     evaluation_compute,
     priced_opening,
 )
-from tangguh.awards.services.common import conflict, invalid, lock_tender, require_member
+from tangguh.awards.services.common import (
+    audit_tender,
+    conflict,
+    invalid,
+    require_member,
+    tender_locked,
+)
+from tangguh.core.errors import PermissionDenied
 from tangguh.domain.evaluation.ranking import LOW_PRICE_THRESHOLD, SCORED_METHODS
 from tangguh.tenders.models import Tender
 from tangguh.vendors.models import VendorCompany
+from tangguh.vendors.selectors import vendor_companies_of
 
 MAX_BILL_LINES = 5000
 TEXT_MAX = 4000
@@ -178,8 +185,7 @@ def bill_set(
             field="lines",
         )
     now = clock.now()
-    with transaction.atomic():
-        lock_tender(tender)
+    with tender_locked(tender):
         require_evaluation_open(tender)
         BillItem.objects.filter(tender=tender).delete()
         rows = BillItem.objects.bulk_create(
@@ -197,12 +203,11 @@ def bill_set(
                 for i, line in enumerate(lines, start=1)
             ]
         )
-        audit_append(
-            actor=actor,
-            action="evaluation.bill_set",
-            object_type="tender",
-            object_id=tender.code,
-            payload={
+        audit_tender(
+            actor,
+            tender,
+            "evaluation.bill_set",
+            {
                 "source": source,
                 "lines": [[x.item, x.unit, str(x.volume)] for x in lines],
             },
@@ -251,8 +256,7 @@ def checks_record(
         reason = _text(entry.reason, f"items[{i}].reason", required=not entry.passed)
         cleaned.append((name, entry.passed, reason))
     now = clock.now()
-    with transaction.atomic():
-        lock_tender(tender)
+    with tender_locked(tender):
         if stage == CheckStage.QUALIFICATION:
             # Qualification and its proof follow the evaluation minute, for the top-ranked
             # bid, until the award proposal is adopted.
@@ -291,12 +295,11 @@ def checks_record(
                 },
             )
             rows.append(row)
-        audit_append(
-            actor=actor,
-            action="evaluation.checks_recorded",
-            object_type="tender",
-            object_id=tender.code,
-            payload={
+        audit_tender(
+            actor,
+            tender,
+            "evaluation.checks_recorded",
+            {
                 "company_nib": company.nib,
                 "stage": stage,
                 "items": [[n, p, r] for n, p, r in cleaned],
@@ -340,8 +343,7 @@ def scores_record(
                 field=f"scores[{i}]",
             )
     now = clock.now()
-    with transaction.atomic():
-        lock_tender(tender)
+    with tender_locked(tender):
         require_evaluation_open(tender)
         company = _bid_company(tender, company_nib)
         rows = []
@@ -358,12 +360,11 @@ def scores_record(
                 },
             )
             rows.append(row)
-        audit_append(
-            actor=actor,
-            action="evaluation.scores_recorded",
-            object_type="tender",
-            object_id=tender.code,
-            payload={
+        audit_tender(
+            actor,
+            tender,
+            "evaluation.scores_recorded",
+            {
                 "company_nib": company.nib,
                 "scores": [[s.criterion, str(s.weight), str(s.score)] for s in scores],
             },
@@ -379,8 +380,7 @@ def clarification_record(
     unreasonable fails the bid."""
     require_member(actor, tender, "evaluation.clarification")
     note = _text(note, "note", required=True)
-    with transaction.atomic():
-        lock_tender(tender)
+    with tender_locked(tender):
         require_evaluation_open(tender)
         company = _bid_company(tender, company_nib)
         bid = evaluation_compute(tender).bid(company.pk)
@@ -402,12 +402,11 @@ def clarification_record(
                 "recorded_at": clock.now(),
             },
         )
-        audit_append(
-            actor=actor,
-            action="evaluation.clarification_recorded",
-            object_type="tender",
-            object_id=tender.code,
-            payload={"company_nib": company.nib, "reasonable": reasonable, "note": note},
+        audit_tender(
+            actor,
+            tender,
+            "evaluation.clarification_recorded",
+            {"company_nib": company.nib, "reasonable": reasonable, "note": note},
         )
     return row
 
@@ -436,10 +435,32 @@ def validity_extend(*, actor: User, tender: Tender, company: VendorCompany, vali
             recorded_by=actor,
             recorded_at=clock.now(),
         )
-        audit_append(
-            actor=actor,
-            action="evaluation.validity_extended",
-            object_type="tender",
-            object_id=tender.code,
-            payload={"company_nib": company.nib, "valid_until": valid_until.isoformat()},
+        audit_tender(
+            actor,
+            tender,
+            "evaluation.validity_extended",
+            {"company_nib": company.nib, "valid_until": valid_until.isoformat()},
         )
+
+
+def validity_company(
+    *, actor: User, tender: Tender, company_nib: str | None = None
+) -> VendorCompany:
+    """The actor's company whose opened bid's validity it extends: the one named by
+    ``company_nib``, or, without a name, the first with a bid."""
+    mine = {c.pk for c in vendor_companies_of(actor)}
+    bid = next(
+        (
+            b
+            for b in evaluation_compute(tender).bids
+            if b.company.pk in mine and (company_nib is None or b.company.nib == company_nib)
+        ),
+        None,
+    )
+    if bid is None:
+        raise PermissionDenied(
+            "objection.not_participant",
+            "Perusahaan Anda tidak memiliki penawaran pada tender ini.",
+            "Your company has no bid in this tender.",
+        )
+    return bid.company
