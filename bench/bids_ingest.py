@@ -548,6 +548,8 @@ class Node:
                 str(self.port),
                 "--blocking-threads",
                 threads,
+                "--workers",
+                env.get("TANGGUH_WORKERS", "1"),  # as tangguh serve
                 "--no-access-log",
                 "bench_minimal_app:application",
             ],

@@ -5,6 +5,8 @@ sibling process beats every minute and stops with this process (``tangguh.core.
 heartbeat_process``, which ``tangguh demo`` runs too).
 """
 
+import os
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -22,7 +24,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default="127.0.0.1:8000")
-        parser.add_argument("--workers", type=int, default=1)
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("TANGGUH_WORKERS", "1"))
+        )
 
     def handle(self, *args, **options):
         host, port = parse_addr(options["addr"])
