@@ -10,6 +10,7 @@ The node runs in this process, on the frozen test clock (inside the bid window).
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import json
 import os
@@ -25,13 +26,13 @@ from tangguh.bids.services.keys import sealing_keys_deal
 from tangguh.bids.services.receipts import verify_receipt
 from tangguh.core.blobs import node_blobs
 from tangguh.core.keys import node_keyring
-from tangguh.domain.bid_package import BidPackageInvalid, parse_penawaran
+from tangguh.domain.bid_package import BidGuarantee, BidPackageInvalid, parse_penawaran
 from tangguh.domain.roles import Role
 from tangguh.domain.sealing.shares import combine_shares, parse_share
 from tangguh.organizations.services import node_ensure
 from tangguh.sealing.package import read_penawaran
 from tangguh.testing import factories
-from tests.domain.test_bid_package import VALID
+from tests.domain.test_bid_package import GUARANTEE, VALID, VALID_V1
 from tests.test_browser import log_in
 from tests.test_participation import approve, make_tender, register
 
@@ -123,7 +124,10 @@ def _fill(page, *, total="2.389.450.000", attachment: bytes | None = None, pact=
     row.locator("[data-boq=unit_price]").fill("612.500")
     form.locator("[name=tkdn_percent]").fill("43,5")
     form.locator("[name=validity_days]").fill("60")
-    form.locator("[name=bid_guarantee]").fill("JP-2024/0017")
+    form.locator("[name=bid_guarantee_reference]").fill("JP-2024/0017")
+    form.locator("[name=bid_guarantee_issuer]").fill("PT Bank Pembangunan Daerah Papua")
+    form.locator("[name=bid_guarantee_amount]").fill("25.000.000")
+    form.locator("[name=bid_guarantee_valid_until]").fill("2024-09-30")
     if pact:
         form.locator("input[data-declaration=pakta_integritas]").check()
     if attachment is not None:
@@ -199,6 +203,12 @@ def test_a_vendor_seals_5mb_in_the_browser_and_the_envelope_opens_with_the_pokja
     assert package.tkdn_percent == Decimal("43.5") and package.validity_days == 60
     assert package.company_nib == bidding.org.company.nib
     assert package.tender == bidding.tender.code and package.envelope == "offer"
+    assert package.version == 2 and package.bid_guarantee == BidGuarantee(
+        reference="JP-2024/0017",
+        issuer="PT Bank Pembangunan Daerah Papua",
+        amount=Decimal(25_000_000),
+        valid_until=dt.date(2024, 9, 30),
+    )
     (line,) = package.boq
     assert (line.volume, line.unit_price, line.total) == (
         Decimal("1250.5"),
@@ -237,6 +247,37 @@ def test_a_package_with_a_missing_field_names_it_and_nothing_is_sealed_or_sent(
     assert sent == [] and not Envelope.objects.exists()
     assert page.evaluate("localStorage.getItem('tangguh.sealed.v1')") is None
     expect(section.locator(".pending")).to_be_hidden()
+
+
+@pytest.mark.browser
+def test_a_guarantee_filled_in_part_names_each_missing_field(page, live_server, bidding):
+    from playwright.sync_api import expect
+
+    _open_page(page, live_server, bidding)
+    _fill(page, attachment=b"%PDF-1.4 surat penawaran")
+    section = page.locator("#envelope-offer")
+    section.locator("[name=bid_guarantee_issuer]").fill("")
+    section.locator("[name=bid_guarantee_amount]").fill("")
+    section.locator("[name=bid_guarantee_valid_until]").fill("")
+    section.locator("form button[type=submit]").click()
+
+    summary = section.locator(".summary")
+    expect(summary).to_be_visible()
+    codes = summary.locator("li").evaluate_all(
+        "items => items.map(i => [i.dataset.code, i.dataset.field])"
+    )
+    assert codes == [
+        ["penawaran.bid_guarantee_issuer", "bid_guarantee.issuer"],
+        ["penawaran.amount_type", "bid_guarantee.amount"],
+        ["penawaran.bid_guarantee_valid_until", "bid_guarantee.valid_until"],
+    ]
+    expect(summary).to_contain_text("Penerbit jaminan penawaran: penerbit jaminan")
+    expect(summary).to_contain_text("Nilai jaminan penawaran: wajib diisi")
+    for name in ("issuer", "amount", "valid_until"):
+        expect(section.locator(f"[name=bid_guarantee_{name}]")).to_have_attribute(
+            "aria-invalid", "true"
+        )
+    assert not Envelope.objects.exists()
 
 
 @pytest.mark.browser
@@ -331,12 +372,39 @@ EDGE_CASES = [
     {**VALID, "validity_days": "60"},
     {**VALID, "bid_guarantee": "x" * 201},
     {**VALID, "declarations": {"pakta_integritas": 1}},
+    # the bid guarantee (version 2): an object with every field, or null
+    {**VALID, "bid_guarantee": GUARANTEE},
+    {**VALID, "bid_guarantee": "JP-2024/0017"},
+    {**VALID, "bid_guarantee": []},
+    {**VALID, "bid_guarantee": {}},
+    {**VALID, "bid_guarantee": {"reference": " ", "amount": "1.5", "valid_until": "2024-02-30"}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "reference": "x" * 201, "issuer": "\u3000"}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "reference": "😀" * 200}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "amount": 250000000}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "amount": "0"}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "amount": "NaN"}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "amount": 2.5}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "valid_until": "2024-02-29"}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "valid_until": "2023-02-29"}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "valid_until": "1900-02-29"}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "valid_until": "2000-02-29"}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "valid_until": "0000-01-01"}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "valid_until": "0001-01-01"}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "valid_until": "20240930"}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "valid_until": "2024-09-30T00:00"}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "valid_until": "2024-13-01"}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "valid_until": "\u0662024-09-30"}},
+    {**VALID, "bid_guarantee": {**GUARANTEE, "valid_until": 20240930}},
+    # a version 1 package opens on the node but is not sealed any more
+    VALID_V1,
+    {**VALID_V1, "bid_guarantee": None},
+    {**VALID, "version": 3},
 ]
 
 
 def _python_problems(document) -> list[list[str]]:
     try:
-        parse_penawaran(document)
+        parse_penawaran(document, sealing=True)  # the browser only seals
     except BidPackageInvalid as exc:
         return [[p.code, p.field] for p in exc.problems]
     return []

@@ -4,16 +4,21 @@
 // {code, field, message_id, message_en}, as the Python Problem; tests/test_browser_sealing.py
 // runs both sides on the same documents and compares the lists.
 //
+// Version 2 states the bid guarantee as {reference, issuer, amount, valid_until}. The browser
+// only seals, so, as parse_penawaran(…, sealing=True), only version 2 is taken here (opening
+// on the node still reads version 1 packages sealed before the upgrade).
+//
 // Known differences, all on input the form never produces: Python's Decimal and str.isdigit
 // also take non-ASCII digits (this port refuses them), and JSON.parse cannot tell 5.0 from 5
 // (Python calls 5.0 a float).
 
 export const SCHEMA = "tangguh.penawaran";
-export const VERSION = 1;
+export const VERSION = 2;
 export const ENVELOPES = ["offer", "technical", "price"];
 export const PRICED = ["offer", "price"];
 export const REQUIRED_DECLARATIONS = ["pakta_integritas"];
 export const MAX_LINES = 5000;
+export const MAX_TEXT = 200;
 
 // Python's str.isspace() characters, which str.strip() and Decimal() strip.
 const PY_SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
@@ -153,8 +158,7 @@ export function checkPenawaran(data) {
   }
   const check = new Checker();
   const get = (key, fallback) => (Object.prototype.hasOwnProperty.call(data, key) ? data[key] : fallback);
-  const version = get("version", null);
-  if (get("schema", null) !== SCHEMA || !(version === VERSION || version === true)) {
+  if (get("schema", null) !== SCHEMA || get("version", null) !== VERSION) {
     check.add("schema", "schema", `harus ${SCHEMA} versi ${VERSION}`, `must be ${SCHEMA} version ${VERSION}`);
   }
   if (!/^[0-9]{9}$/.test(pyStr(get("tender", "")))) {
@@ -188,15 +192,7 @@ export function checkPenawaran(data) {
   if (!isInt(validity) || validity < 1 || validity > 730) {
     check.add("validity_days", "validity_days", "masa berlaku penawaran 1–730 hari", "bid validity of 1–730 days");
   }
-  const guarantee = get("bid_guarantee", null);
-  if (guarantee !== null && (typeof guarantee !== "string" || [...guarantee].length > 200)) {
-    check.add(
-      "bid_guarantee",
-      "bid_guarantee",
-      "nomor jaminan penawaran (teks ≤ 200)",
-      "the bid guarantee reference (text ≤ 200)",
-    );
-  }
+  checkGuarantee(get("bid_guarantee", null), check);
   const declarations = isObject(get("declarations", {})) ? get("declarations", {}) : {};
   for (const name of REQUIRED_DECLARATIONS) {
     if (declarations[name] !== true) {
@@ -204,6 +200,61 @@ export function checkPenawaran(data) {
     }
   }
   return check.problems;
+}
+
+// Stripped text of at most MAX_TEXT characters (code points, as Python's len), else null.
+function text(value) {
+  if (typeof value !== "string" || [...value].length > MAX_TEXT || pyStrip(value) === "") return null;
+  return pyStrip(value);
+}
+
+// An ISO calendar date "YYYY-MM-DD" (year 1–9999) that exists, as date.fromisoformat.
+export function isIsoDate(value) {
+  const m = typeof value === "string" ? /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(value) : null;
+  if (!m) return false;
+  const [year, month, day] = m.slice(1).map(Number);
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return year >= 1 && days !== undefined && day >= 1 && day <= days;
+}
+
+function checkGuarantee(value, check) {
+  if (value === null) return;
+  if (!isObject(value)) {
+    check.add(
+      "bid_guarantee",
+      "bid_guarantee",
+      "jaminan penawaran: objek {reference, issuer, amount, valid_until} atau null",
+      "the bid guarantee: an object {reference, issuer, amount, valid_until} or null",
+    );
+    return;
+  }
+  const get = (key) => (Object.prototype.hasOwnProperty.call(value, key) ? value[key] : null);
+  if (text(get("reference")) === null) {
+    check.add(
+      "bid_guarantee_reference",
+      "bid_guarantee.reference",
+      `nomor jaminan penawaran wajib diisi (teks ≤ ${MAX_TEXT})`,
+      `the bid guarantee reference is required (text ≤ ${MAX_TEXT})`,
+    );
+  }
+  if (text(get("issuer")) === null) {
+    check.add(
+      "bid_guarantee_issuer",
+      "bid_guarantee.issuer",
+      `penerbit jaminan (bank/asuransi) wajib diisi (teks ≤ ${MAX_TEXT})`,
+      `the guarantee's issuer (bank/insurer) is required (text ≤ ${MAX_TEXT})`,
+    );
+  }
+  check.amount(get("amount"), "bid_guarantee.amount", { whole: true, minimum: 1 });
+  if (!isIsoDate(get("valid_until"))) {
+    check.add(
+      "bid_guarantee_valid_until",
+      "bid_guarantee.valid_until",
+      "tanggal berlaku jaminan wajib diisi (TTTT-BB-HH)",
+      "the guarantee's valid-until date is required (YYYY-MM-DD)",
+    );
+  }
 }
 
 function checkBoq(lines, check, priced) {
@@ -305,7 +356,12 @@ export function buildPenawaran({ tender, lot, envelope, companyNib, fields, boq 
   const total = normalizeAmount(fields.total_price);
   const tkdn = normalizeAmount(fields.tkdn_percent);
   const validityText = String(fields.validity_days ?? "").trim();
-  const guarantee = String(fields.bid_guarantee ?? "").trim();
+  const guarantee = {
+    reference: String(fields.bid_guarantee_reference ?? "").trim(),
+    issuer: String(fields.bid_guarantee_issuer ?? "").trim(),
+    amount: normalizeAmount(fields.bid_guarantee_amount),
+    valid_until: String(fields.bid_guarantee_valid_until ?? "").trim(),
+  };
   const lines = priced
     ? boq
         .filter((row) => Object.values(row).some((v) => String(v ?? "").trim() !== ""))
@@ -328,7 +384,11 @@ export function buildPenawaran({ tender, lot, envelope, companyNib, fields, boq 
     boq: lines,
     tkdn_percent: nullIfEmpty(tkdn),
     validity_days: /^\d{1,6}$/.test(validityText) ? Number(validityText) : validityText === "" ? null : validityText,
-    bid_guarantee: guarantee === "" ? null : guarantee,
+    // All four empty: no guarantee (not required for this tender); any one filled: an object
+    // whose empty fields are null, so the check names each missing one.
+    bid_guarantee: Object.values(guarantee).every((v) => v === "")
+      ? null
+      : Object.fromEntries(Object.entries(guarantee).map(([k, v]) => [k, nullIfEmpty(v)])),
     declarations: { ...fields.declarations },
   };
 }

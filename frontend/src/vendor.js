@@ -38,7 +38,11 @@ const FIELD_LABELS = {
   total_price: ["Harga penawaran total", "Total bid price"],
   tkdn_percent: ["TKDN", "Domestic content (TKDN)"],
   validity_days: ["Masa berlaku penawaran", "Bid validity"],
-  bid_guarantee: ["Nomor jaminan penawaran", "Bid guarantee reference"],
+  bid_guarantee: ["Jaminan penawaran", "Bid guarantee"],
+  "bid_guarantee.reference": ["Nomor jaminan penawaran", "Bid guarantee reference"],
+  "bid_guarantee.issuer": ["Penerbit jaminan penawaran", "Bid guarantee issuer"],
+  "bid_guarantee.amount": ["Nilai jaminan penawaran", "Bid guarantee amount"],
+  "bid_guarantee.valid_until": ["Jaminan penawaran berlaku sampai", "Bid guarantee valid until"],
   "declarations.pakta_integritas": ["Pakta integritas", "Integrity pact"],
   boq: ["Daftar kuantitas dan harga", "Bill of quantities"],
   attachments: ["Lampiran", "Attachments"],
@@ -307,7 +311,10 @@ class EnvelopeSection {
       total_price: form.total_price ? form.total_price.value : "",
       tkdn_percent: form.tkdn_percent.value,
       validity_days: form.validity_days.value,
-      bid_guarantee: form.bid_guarantee.value,
+      bid_guarantee_reference: form.bid_guarantee_reference.value,
+      bid_guarantee_issuer: form.bid_guarantee_issuer.value,
+      bid_guarantee_amount: form.bid_guarantee_amount.value,
+      bid_guarantee_valid_until: form.bid_guarantee_valid_until.value,
       declarations,
     };
   }
@@ -334,6 +341,10 @@ class EnvelopeSection {
     }
     if (field === "attachments") return this.form.elements.attachments;
     if (field === "boq") return this.form.querySelector("button.boq-add");
+    // bid_guarantee.amount → the input named bid_guarantee_amount; a wrong-shaped guarantee as
+    // a whole points at its reference.
+    if (field === "bid_guarantee") return this.form.elements.bid_guarantee_reference;
+    if (field.startsWith("bid_guarantee.")) return this.form.elements[field.replace(".", "_")] || null;
     return this.form.elements[field] || null;
   }
 

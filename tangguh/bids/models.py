@@ -179,6 +179,11 @@ class OpenedEnvelope(models.Model):
     detail = models.JSONField(default=list, blank=True)  # problem codes / the decrypt error
     total_price = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
     tkdn_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    # The bid guarantee as penawaran.json states it ({reference, issuer, amount, valid_until};
+    # a version 1 package gives only the reference), and, when the tender requires one, what
+    # is wrong with it (bid_guarantee.* codes, tangguh.domain.evaluation.guarantees).
+    bid_guarantee = models.JSONField(null=True, blank=True)
+    guarantee_problems = models.JSONField(default=list, blank=True)
     plain_sha256 = models.CharField(max_length=64, blank=True)
     plain_size = models.PositiveBigIntegerField(null=True, blank=True)
 

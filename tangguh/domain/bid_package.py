@@ -5,20 +5,34 @@ never retypes prices (SPEC.md "Sealed bids and opening").
 Money is a string or an integer of whole rupiah, never a float (a float cannot hold every
 rupiah amount exactly). Arithmetic correction of the bill of quantities belongs to evaluation
 (issue #6); here each line is only checked for its shape.
+
+Version 2 makes the bid guarantee (jaminan penawaran) a structured object ``{reference, issuer,
+amount, valid_until}`` so that opening can check it against the HPS and the bid's validity
+(RULES.md "Bid guarantee", "Bid validity"; ``tangguh.domain.evaluation.guarantees``). Version 1
+held only a free-text reference. Sealing (the sealing page, ``tangguh seal``) takes version 2
+only; reading an opened package still takes version 1, because a bid sealed before the upgrade
+must still open: its reference becomes ``BidGuarantee(reference=…)`` with the rest unknown.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 SCHEMA = "tangguh.penawaran"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)  # what opening reads; sealing writes VERSION only
 ENVELOPES = ("offer", "technical", "price")
 PRICED = ("offer", "price")
 REQUIRED_DECLARATIONS = ("pakta_integritas",)
 MAX_LINES = 5000
+MAX_TEXT = 200
+# Only the extended ISO 8601 calendar date: date.fromisoformat also takes "20240624" and week
+# dates, which the browser's port would have to copy; [0-9] because \d takes any Unicode digit.
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,25 @@ class BoqLine:
 
 
 @dataclass(frozen=True)
+class BidGuarantee:
+    """The bid guarantee (jaminan penawaran) a bid states. From a version 1 package only the
+    reference is known; the issuer, amount and validity are then None (unknown)."""
+
+    reference: str
+    issuer: str | None = None
+    amount: Decimal | None = None
+    valid_until: dt.date | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "reference": self.reference,
+            "issuer": self.issuer,
+            "amount": None if self.amount is None else str(self.amount),
+            "valid_until": None if self.valid_until is None else self.valid_until.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
 class BidPackage:
     tender: str
     lot: int
@@ -58,14 +91,20 @@ class BidPackage:
     boq: tuple[BoqLine, ...]
     tkdn_percent: Decimal | None
     validity_days: int
-    bid_guarantee: str | None
+    bid_guarantee: BidGuarantee | None
     declarations: dict[str, bool] = field(default_factory=dict)
+    version: int = VERSION  # the schema version the document was written in
 
     def to_json(self) -> dict:
-        """The canonical document (amounts as strings)."""
+        """The canonical document (amounts as strings), in the version it was written in."""
+        guarantee = None
+        if self.bid_guarantee is not None:
+            guarantee = (
+                self.bid_guarantee.reference if self.version == 1 else self.bid_guarantee.to_json()
+            )
         return {
             "schema": SCHEMA,
-            "version": VERSION,
+            "version": self.version,
             "tender": self.tender,
             "lot": self.lot,
             "envelope": self.envelope,
@@ -83,7 +122,7 @@ class BidPackage:
             ],
             "tkdn_percent": None if self.tkdn_percent is None else str(self.tkdn_percent),
             "validity_days": self.validity_days,
-            "bid_guarantee": self.bid_guarantee,
+            "bid_guarantee": guarantee,
             "declarations": dict(self.declarations),
         }
 
@@ -125,9 +164,13 @@ class _Checker:
         return amount
 
 
-def parse_penawaran(data: bytes | str | dict) -> BidPackage:
+def parse_penawaran(data: bytes | str | dict, *, sealing: bool = False) -> BidPackage:
     """Check a ``penawaran.json`` and return it as a value; raise ``BidPackageInvalid`` listing
-    every problem, each with a stable code, the field and messages in both languages."""
+    every problem, each with a stable code, the field and messages in both languages.
+
+    ``sealing``: the document is about to be sealed, so only the current VERSION is taken (the
+    browser's ``checkPenawaran`` applies these rules). Otherwise (opening) version 1 is read too.
+    """
     check = _Checker()
     if isinstance(data, (bytes, str)):
         try:
@@ -154,7 +197,9 @@ def parse_penawaran(data: bytes | str | dict) -> BidPackage:
                 )
             ]
         )
-    if data.get("schema") != SCHEMA or data.get("version") != VERSION:
+    version = data.get("version")
+    accepted = (VERSION,) if sealing else READABLE_VERSIONS
+    if data.get("schema") != SCHEMA or version not in accepted:
         check.add(
             "schema",
             "schema",
@@ -204,14 +249,8 @@ def parse_penawaran(data: bytes | str | dict) -> BidPackage:
             "bid validity of 1–730 days",
         )
         validity = 0
-    guarantee = data.get("bid_guarantee")
-    if guarantee is not None and (not isinstance(guarantee, str) or len(guarantee) > 200):
-        check.add(
-            "bid_guarantee",
-            "bid_guarantee",
-            "nomor jaminan penawaran (teks ≤ 200)",
-            "the bid guarantee reference (text ≤ 200)",
-        )
+    legacy = version == 1 and not sealing
+    guarantee = _guarantee(data.get("bid_guarantee"), check, legacy=legacy)
     declarations = data.get("declarations", {})
     if not isinstance(declarations, dict):
         declarations = {}
@@ -236,7 +275,78 @@ def parse_penawaran(data: bytes | str | dict) -> BidPackage:
         validity_days=validity,
         bid_guarantee=guarantee,
         declarations={k: bool(v) for k, v in declarations.items()},
+        version=1 if legacy else VERSION,
     )
+
+
+def _text(value: object) -> str | None:
+    """Stripped text of at most MAX_TEXT characters, or None when it is anything else."""
+    if not isinstance(value, str) or len(value) > MAX_TEXT or not value.strip():
+        return None
+    return value.strip()
+
+
+def _guarantee(value: object, check: _Checker, *, legacy: bool) -> BidGuarantee | None:
+    if value is None:
+        return None
+    if legacy:
+        # Version 1: a free-text reference; what it does not say stays unknown.
+        if not isinstance(value, str) or len(value) > MAX_TEXT:
+            check.add(
+                "bid_guarantee",
+                "bid_guarantee",
+                f"nomor jaminan penawaran (teks ≤ {MAX_TEXT})",
+                f"the bid guarantee reference (text ≤ {MAX_TEXT})",
+            )
+            return None
+        return BidGuarantee(reference=value)
+    if not isinstance(value, dict):
+        check.add(
+            "bid_guarantee",
+            "bid_guarantee",
+            "jaminan penawaran: objek {reference, issuer, amount, valid_until} atau null",
+            "the bid guarantee: an object {reference, issuer, amount, valid_until} or null",
+        )
+        return None
+    reference = _text(value.get("reference"))
+    if reference is None:
+        check.add(
+            "bid_guarantee_reference",
+            "bid_guarantee.reference",
+            f"nomor jaminan penawaran wajib diisi (teks ≤ {MAX_TEXT})",
+            f"the bid guarantee reference is required (text ≤ {MAX_TEXT})",
+        )
+    issuer = _text(value.get("issuer"))
+    if issuer is None:
+        check.add(
+            "bid_guarantee_issuer",
+            "bid_guarantee.issuer",
+            f"penerbit jaminan (bank/asuransi) wajib diisi (teks ≤ {MAX_TEXT})",
+            f"the guarantee's issuer (bank/insurer) is required (text ≤ {MAX_TEXT})",
+        )
+    amount = check.amount(
+        value.get("amount"), "bid_guarantee.amount", whole=True, minimum=Decimal(1)
+    )
+    valid_until = _date(value.get("valid_until"))
+    if valid_until is None:
+        check.add(
+            "bid_guarantee_valid_until",
+            "bid_guarantee.valid_until",
+            "tanggal berlaku jaminan wajib diisi (TTTT-BB-HH)",
+            "the guarantee's valid-until date is required (YYYY-MM-DD)",
+        )
+    if reference is None or issuer is None or valid_until is None:
+        return None
+    return BidGuarantee(reference=reference, issuer=issuer, amount=amount, valid_until=valid_until)
+
+
+def _date(value: object) -> dt.date | None:
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:  # 2024-02-30, month 13, year 0000
+        return None
 
 
 def _boq(lines: object, check: _Checker, *, priced: bool) -> tuple[BoqLine, ...]:

@@ -21,10 +21,19 @@ shares only once the Pokja has recorded a technical result for every opened tech
 (``tangguh.evaluation``); creating the price opening freezes those results. At *k* price shares
 only the price envelopes of bids that passed are decrypted; the others are recorded as not
 opened (``opening.failed_technical``) and never decrypted (Perlem LKPP 12/2021).
+
+Bid guarantee: the opening list records the guarantee each ``penawaran.json`` states and, when
+the tender requires one (works above the HPS threshold: RULES.md "Bid guarantee"; HPS = the
+package's owner estimate), what is wrong with it (missing, below 1% of the HPS, ending before
+the bid's stated validity: ``tangguh.domain.evaluation.guarantees``), so the Pokja sees it in
+the list and the BA Pembukaan. It is checked on the envelope holding the administrative part
+(``offer``, or ``technical`` in a two-file tender), not on a price envelope. These are findings
+for the evaluation, not reasons to refuse the envelope: it still opens as valid.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -53,9 +62,13 @@ from tangguh.bids.services.receipts import rfc3339
 from tangguh.bids.services.upload import bid_window, lock_tender
 from tangguh.clarification.pdf import render_pdf
 from tangguh.core.blobs import node_blobs
+from tangguh.core.calendar import node_calendar
 from tangguh.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from tangguh.domain.bid_package import BidPackageInvalid
+from tangguh.domain.bid_package import BidPackage, BidPackageInvalid
+from tangguh.domain.evaluation.guarantees import bid_guarantee_problems, bid_guarantee_required
+from tangguh.domain.money import format_rupiah
 from tangguh.domain.roles import Permission, Role
+from tangguh.domain.rulesets import RULESETS, RuleSet, ruleset_by_code, ruleset_in_force
 from tangguh.domain.sealing.shares import KeyShare as PlainShare
 from tangguh.domain.sealing.shares import ShareError, combine_shares, parse_share
 from tangguh.evaluation.selectors import (
@@ -307,8 +320,73 @@ class EnvelopeOutcome:
     detail: list = field(default_factory=list)
     total_price: Decimal | None = None
     tkdn_percent: Decimal | None = None
+    bid_guarantee: dict | None = None
+    guarantee_problems: list = field(default_factory=list)
     plain_sha256: str = ""
     plain_size: int | None = None
+
+
+@dataclass(frozen=True)
+class GuaranteeCheck:
+    """What the tender asks of the bid guarantee in the envelopes of one opening."""
+
+    required: bool
+    hps: Decimal
+    deadline_day: dt.date | None  # the bid deadline's local date: validity counts from it
+
+
+def _tender_ruleset(tender: Tender) -> RuleSet:
+    """The rule set the tender pinned at its announcement (RULES.md), or the one in force then.
+
+    A tender older than every encoded regime (or pinned to a code no longer known) takes the
+    oldest one rather than stopping the opening: the guarantee rule is only a finding here."""
+    try:
+        if tender.ruleset_code:
+            return ruleset_by_code(tender.ruleset_code)
+        return ruleset_in_force(node_calendar().local(tender.announced_at))
+    except LookupError:  # NoRuleSetInForce too
+        return RULESETS[0]
+
+
+def guarantee_check(tender: Tender, envelope: str) -> GuaranteeCheck:
+    """Whether this envelope's bids must carry a bid guarantee (HPS = the package's owner
+    estimate, its category; never on a price envelope: the guarantee goes with the
+    administrative part) and what it is measured against."""
+    package = tender.package
+    hps = Decimal(package.owner_estimate)
+    required = envelope != "price" and bid_guarantee_required(
+        hps=hps, category=package.category, ruleset=_tender_ruleset(tender)
+    )
+    _, deadline = bid_window(tender)
+    day = node_calendar().local(deadline).date() if deadline is not None else None
+    return GuaranteeCheck(required=required, hps=hps, deadline_day=day)
+
+
+def _guarantee_findings(package: BidPackage, check: GuaranteeCheck) -> tuple[dict | None, list]:
+    """The stated guarantee (JSON) and its problems as {code, field, message_id, message_en}.
+    The bid is valid until the deadline's local date plus its stated validity days (standard
+    tender documents; the same count the award's validity uses)."""
+    stated = package.bid_guarantee
+    valid_until = (
+        check.deadline_day + dt.timedelta(days=package.validity_days)
+        if check.deadline_day is not None
+        else None
+    )
+    problems = bid_guarantee_problems(
+        required=check.required, guarantee=stated, hps=check.hps, bid_valid_until=valid_until
+    )
+    return (
+        None if stated is None else stated.to_json(),
+        [
+            {
+                "code": p.code,
+                "field": p.field,
+                "message_id": p.message_id,
+                "message_en": p.message_en,
+            }
+            for p in problems
+        ],
+    )
 
 
 def _decrypt_to_blob(envelope: Envelope, identity: pyrage.x25519.Identity):
@@ -322,7 +400,9 @@ def _decrypt_to_blob(envelope: Envelope, identity: pyrage.x25519.Identity):
         )
 
 
-def _open_one(envelope: Envelope, identity, tender: Tender) -> EnvelopeOutcome:
+def _open_one(
+    envelope: Envelope, identity, tender: Tender, guarantee: GuaranteeCheck
+) -> EnvelopeOutcome:
     try:
         blob = _decrypt_to_blob(envelope, identity)
     except FileNotFoundError:
@@ -359,6 +439,7 @@ def _open_one(envelope: Envelope, identity, tender: Tender) -> EnvelopeOutcome:
     if package.company_nib != envelope.company.nib:
         mismatched.append("penawaran.company_mismatch")
     outcome.total_price, outcome.tkdn_percent = package.total_price, package.tkdn_percent
+    outcome.bid_guarantee, outcome.guarantee_problems = _guarantee_findings(package, guarantee)
     if mismatched:
         outcome.reason, outcome.detail = "opening.invalid_package", mismatched
         return outcome
@@ -412,8 +493,9 @@ def opening_run(*, opening: Opening, actor: User | str) -> bool:
     # A price envelope is decrypted only for a bid that passed the technical evaluation; the
     # others are listed as not opened and their bytes are never touched.
     passed = technical_passed_company_ids(tender) if key.envelope == "price" else None
+    guarantee = guarantee_check(tender, key.envelope)
     outcomes = [
-        _open_one(e, identity, tender)
+        _open_one(e, identity, tender, guarantee)
         if passed is None or e.company_id in passed
         else EnvelopeOutcome(e, ok=False, reason=FAILED_TECHNICAL)
         for e in _listed_envelopes(opening)
@@ -440,6 +522,8 @@ def opening_run(*, opening: Opening, actor: User | str) -> bool:
                 detail=outcome.detail,
                 total_price=outcome.total_price,
                 tkdn_percent=outcome.tkdn_percent,
+                bid_guarantee=outcome.bid_guarantee,
+                guarantee_problems=outcome.guarantee_problems,
                 plain_sha256=outcome.plain_sha256,
                 plain_size=outcome.plain_size,
             )
@@ -474,6 +558,8 @@ def opening_run(*, opening: Opening, actor: User | str) -> bool:
                         "reason": o.reason,
                         "detail": o.detail,
                         "total_price": None if o.total_price is None else str(o.total_price),
+                        "bid_guarantee": o.bid_guarantee,
+                        "guarantee_problems": [p["code"] for p in o.guarantee_problems],
                         "plain_sha256": o.plain_sha256,
                     }
                     for o in outcomes
@@ -514,6 +600,8 @@ def minutes_context(opening: Opening, outcomes: list[EnvelopeOutcome], now) -> d
         ],
         "k": opening.sealing_key.k,
         "n": opening.sealing_key.n,
+        "guarantee_required": guarantee_check(tender, opening.sealing_key.envelope).required,
+        "hps": format_rupiah(Decimal(tender.package.owner_estimate)),
         "rows": [
             {
                 "number": i,
@@ -523,11 +611,26 @@ def minutes_context(opening: Opening, outcomes: list[EnvelopeOutcome], now) -> d
                 "size": o.envelope.size,
                 "received_at": rfc3339(o.envelope.received_at),
                 "total_price": o.total_price,
+                "guarantee": _minutes_guarantee(o.bid_guarantee),
+                "guarantee_problems": o.guarantee_problems,
                 "status": _minutes_status(o),
                 "reason": " ".join([o.reason, *map(str, o.detail)]).strip(),
             }
             for i, o in enumerate(outcomes, start=1)
         ],
+    }
+
+
+def _minutes_guarantee(stated: dict | None) -> dict | None:
+    """The stated guarantee with its amount as "Rp…" and "—" for what is unknown."""
+    if stated is None:
+        return None
+    amount = stated.get("amount")
+    return {
+        "reference": stated.get("reference") or "—",
+        "issuer": stated.get("issuer") or "—",
+        "amount": format_rupiah(Decimal(amount)) if amount else "—",
+        "valid_until": stated.get("valid_until") or "—",
     }
 
 
