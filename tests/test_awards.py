@@ -27,7 +27,7 @@ from tangguh.domain.roles import Role
 from tangguh.notifications.models import Notification
 from tangguh.tenders.models import TenderDocument
 from tangguh.testing import factories
-from tests.domain.test_bid_package import VALID
+from tests.domain.test_bid_package import GUARANTEE, VALID
 from tests.test_bids_upload import put, seal
 from tests.test_opening import _package, _past_deadline, _plain_share, _release
 from tests.test_participation import approve, make_tender, register
@@ -67,6 +67,8 @@ def _document(tender, company, name, scale=1):
         "tender": tender.code,
         "company_nib": company.nib,
         "total_price": str(int(stated) * scale),
+        # scaled with the prices: above Rp10 miliar of works the guarantee is checked (>= 1% HPS)
+        "bid_guarantee": {**GUARANTEE, "amount": str(int(GUARANTEE["amount"]) * scale)},
         "tkdn_percent": "30",
         "boq": [
             {"item": item, "unit": unit, "volume": volume, "unit_price": price, "total": total}

@@ -1,8 +1,8 @@
 """The bid guarantee at opening: a works tender with an HPS above Rp10 miliar requires one, so
-the opening list and the BA Pembukaan record each bid's stated guarantee and what is wrong with
-it (missing, below 1% of the HPS, ending before the bid's validity); a package sealed in
-version 1 (before the guarantee was structured) still opens, its amount and validity unknown.
-Where no guarantee is required the facts are recorded and nothing is flagged."""
+the opening list (page and API) and the BA Pembukaan record each bid's stated guarantee and
+what is wrong with it (missing, below 1% of the HPS, ending before the bid's validity); a
+package sealed in version 1 (before the guarantee was structured) still opens, its amount and
+validity unknown. Where no guarantee is required the facts are recorded and nothing is flagged."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from tests.test_opening import (
     _past_deadline,
     _plain_share,
     _release,
+    _token,
 )
 from tests.test_participation import approve, make_tender, register
 from tests.test_web_workflow import _client
@@ -99,7 +100,7 @@ def _minutes_text(tender) -> str:
 
 
 def test_a_works_tender_above_ten_billion_lists_each_bids_guarantee_problems(api, org, tmp_path):
-    tender, _, members, rows = _open(
+    tender, sealed, members, rows = _open(
         api,
         org,
         tmp_path,
@@ -148,6 +149,36 @@ def test_a_works_tender_above_ten_billion_lists_each_bids_guarantee_problems(api
     assert 'data-code="bid_guarantee.missing"' in page
     assert "jaminan penawaran disyaratkan tetapi tidak dicantumkan" in page
     assert page.count('data-code="bid_guarantee.') == 5
+
+    # the opening list API: public like the prices, the same for a Pokja bearer
+    public = api.call("GET", f"/tenders/{tender.code}/opening").json()
+    names_by_nib = {row.envelope.company.nib: name for name, row in rows.items()}
+    listed = {names_by_nib[r["company_nib"]]: r for r in public["openings"][0]["envelopes"]}
+    assert listed["sound"]["bid_guarantee"] == _guarantee()  # amount a string, ISO date
+    assert listed["sound"]["guarantee_problems"] == []
+    assert listed["none"]["bid_guarantee"] is None
+    assert listed["legacy"]["bid_guarantee"]["amount"] is None
+    assert listed["short"]["bid_guarantee"]["amount"] == "119999999"
+    assert listed["short"]["guarantee_problems"] == [
+        {
+            "code": "bid_guarantee.amount_below_minimum",
+            "field": "bid_guarantee.amount",
+            "message_id": "nilai jaminan di bawah 1% HPS (paling sedikit 120000000)",
+            "message_en": "the guarantee is below 1% of the HPS (at least 120000000)",
+        },
+        {
+            "code": "bid_guarantee.validity_short",
+            "field": "bid_guarantee.valid_until",
+            "message_id": "jaminan berakhir sebelum masa berlaku penawaran (2024-08-30)",
+            "message_en": "the guarantee ends before the bid's validity (2024-08-30)",
+        },
+    ]
+    assert [p["code"] for p in listed["none"]["guarantee_problems"]] == ["bid_guarantee.missing"]
+    token = _token(api, sealed, members[0])  # one TOTP code per member and period
+    pokja = api.call("GET", f"/tenders/{tender.code}/opening", token=token).json()
+    for row in pokja["openings"][0]["envelopes"]:
+        assert "id" in row  # the Pokja's view, with the same guarantee fields
+        assert row["bid_guarantee"] == listed[names_by_nib[row["company_nib"]]]["bid_guarantee"]
 
     text = _minutes_text(tender)
     assert "Jaminan penawaran" in text and "disyaratkan (pekerjaan konstruksi" in text

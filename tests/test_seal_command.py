@@ -62,3 +62,27 @@ def test_a_guarantee_missing_its_amount_is_named(tmp_path):
         call_command("seal", str(package), "--recipient", recipient, "-o", str(tmp_path / "b.age"))
     assert "bid_guarantee.amount: " in str(refused.value)
     assert "[penawaran.amount_type]" in str(refused.value)
+
+
+def test_a_version_2_tar_seals_and_a_tar_without_penawaran_is_named(tmp_path):
+    """The tar branch is checked by the shared sealing path (``read_penawaran(sealing=True)``)
+    now that the command has no check of its own."""
+    identity = pyrage.x25519.Identity.generate()
+    recipient = str(identity.to_public())
+    source = _directory(tmp_path, {**VALID, "bid_guarantee": GUARANTEE})
+    tar_path = tmp_path / "paket.tar"
+    with tarfile.open(tar_path, "w") as tar:
+        tar.add(source / "penawaran.json", arcname="penawaran.json")
+    out = io.StringIO()
+    call_command("seal", str(tar_path), "--recipient", recipient, "-o", str(tmp_path / "bid.age"),
+                 stdout=out)  # fmt: skip
+    assert "envelope offer, total 2389450000" in out.getvalue()
+    assert pyrage.decrypt((tmp_path / "bid.age").read_bytes(), [identity]) == tar_path.read_bytes()
+
+    empty = tmp_path / "kosong.tar"
+    with tarfile.open(empty, "w") as tar:
+        tar.add(source / "surat-penawaran.pdf", arcname="surat-penawaran.pdf")
+    with pytest.raises(CommandError) as refused:
+        call_command("seal", str(empty), "--recipient", recipient, "-o", str(tmp_path / "b.age"))
+    assert "[package.no_penawaran]" in str(refused.value)
+    assert not (tmp_path / "b.age").exists()

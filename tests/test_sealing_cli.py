@@ -290,6 +290,69 @@ def test_tangguh_seal_refuses_an_invalid_penawaran_naming_the_fields(tmp_path):
     assert not (tmp_path / "bid.age").exists()
 
 
+def _v1_source(tmp_path: Path, *, as_tar: bool) -> Path:
+    """A package whose penawaran.json is version 1 (free-text guarantee), as a directory or a
+    tar built by hand (the way a vendor's own tooling might)."""
+    import tarfile
+
+    from tests.domain.test_bid_package import VALID_V1
+
+    directory = tmp_path / "paket"
+    directory.mkdir()
+    (directory / "penawaran.json").write_text(json.dumps(VALID_V1))
+    (directory / "surat-penawaran.pdf").write_bytes(b"%PDF-1.4 surat")
+    if not as_tar:
+        return directory
+    path = tmp_path / "paket.tar"
+    with tarfile.open(path, "w") as tar:
+        tar.add(directory / "penawaran.json", arcname="penawaran.json")
+    return path
+
+
+@pytest.mark.parametrize("as_tar", [False, True], ids=["directory", "tar"])
+def test_both_seal_commands_refuse_a_version_1_penawaran_with_the_same_error(tmp_path, as_tar):
+    """``python -m tangguh.sealing seal`` (no node) and ``tangguh seal`` share one check: a
+    version 1 document is refused with the same code and problems, and nothing is sealed."""
+    _, recipient = _member(tmp_path, "envelope")
+    source = _v1_source(tmp_path, as_tar=as_tar)
+    standalone = _sealing(
+        "seal", source, "--recipient", recipient, "-o", tmp_path / "a.age", check=False
+    )
+    node = _run(
+        TANGGUH, "seal", source, "--recipient", recipient, "-o", tmp_path / "b.age",
+        check=False, text=True,
+    )  # fmt: skip
+    assert standalone.returncode == 1 and node.returncode != 0
+    assert "error [package.invalid]: penawaran.json: " in standalone.stderr
+    assert "[package.invalid] penawaran.json: " in node.stderr
+    problems = standalone.stderr.split("penawaran.json: ", 1)[1].strip()
+    assert "schema: must be tangguh.penawaran version 2 [penawaran.schema]" in problems
+    assert "bid_guarantee: " in problems and "[penawaran.bid_guarantee]" in problems
+    assert node.stderr.split("penawaran.json: ", 1)[1].strip() == problems
+    assert not (tmp_path / "a.age").exists() and not (tmp_path / "b.age").exists()
+
+
+def test_sealing_refuses_version_1_but_opening_still_reads_it(tmp_path):
+    """The version rule is the sealing side's: ``read_penawaran`` as opening calls it still
+    reads a version 1 package sealed before the upgrade, its guarantee a bare reference."""
+    import io
+
+    from tangguh.domain.bid_package import BidPackageInvalid
+    from tangguh.sealing.package import build_package, read_penawaran
+
+    source = _v1_source(tmp_path, as_tar=True)
+    opened = read_penawaran(io.BytesIO(source.read_bytes()))
+    assert opened.version == 1 and opened.bid_guarantee.reference == "JP-2023/0099 Bank Papua"
+    assert opened.bid_guarantee.amount is None and opened.total_price == 2389450000
+    with pytest.raises(BidPackageInvalid) as refused:
+        read_penawaran(io.BytesIO(source.read_bytes()), sealing=True)
+    assert "penawaran.schema" in {p.code for p in refused.value.problems}
+    target = io.BytesIO()
+    with pytest.raises(BidPackageInvalid):
+        build_package(tmp_path / "paket", target)
+    assert target.getvalue() == b""  # refused before a byte of the tar is written
+
+
 # --- members' key kits: age scrypt at work factor 2^18 ----------------------------------------
 
 

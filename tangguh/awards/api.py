@@ -547,6 +547,8 @@ def post_appeal_answer(request, code: str, appeal_id: int, payload: AnswerIn):
 
 class ValidityIn(Strict):
     valid_until: dt.date
+    # required when the tender asks for a bid guarantee (validity.guarantee_short otherwise)
+    guarantee_valid_until: dt.date | None = None
 
 
 @router.post("/{code}/bid-validity", auth=bearer, response={201: dict})
@@ -554,7 +556,11 @@ def post_validity(request, code: str, payload: ValidityIn):
     tender = award_tender(code)
     company = validity_company(actor=request.auth, tender=tender)
     validity_extend(
-        actor=request.auth, tender=tender, company=company, valid_until=payload.valid_until
+        actor=request.auth,
+        tender=tender,
+        company=company,
+        valid_until=payload.valid_until,
+        guarantee_valid_until=payload.guarantee_valid_until,
     )
     return Status(201, {"company_nib": company.nib, "valid_until": str(payload.valid_until)})
 

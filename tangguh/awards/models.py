@@ -109,6 +109,9 @@ class ValidityExtension(models.Model):
     tender = models.ForeignKey("tenders.Tender", on_delete=models.PROTECT, related_name="+")
     company = models.ForeignKey("vendors.VendorCompany", on_delete=models.PROTECT, related_name="+")
     valid_until = models.DateField()
+    # The bid guarantee's new end, when the tender requires one: a guarantee must not end
+    # before the bid it secures (RULES.md "Bid validity").
+    guarantee_valid_until = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
 

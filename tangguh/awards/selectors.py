@@ -9,7 +9,7 @@ and a minute keeps a snapshot of it (``evaluation_snapshot``)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from tangguh import clock
@@ -34,16 +34,17 @@ from tangguh.awards.models import (
     ValidityRequest,
 )
 from tangguh.bids.models import OpenedEnvelope, Opening
-from tangguh.bids.services.opening import FAILED_TECHNICAL
+from tangguh.bids.services.opening import FAILED_TECHNICAL, guarantee_check
 from tangguh.core.blobs import node_blobs
 from tangguh.core.calendar import node_calendar
-from tangguh.domain.bid_package import BidPackage, BidPackageInvalid
+from tangguh.domain.bid_package import BidGuarantee, BidPackage, BidPackageInvalid, Problem
 from tangguh.domain.evaluation.correction import (
     CorrectedBill,
     DocumentItem,
     OfferedLine,
     correct_bill,
 )
+from tangguh.domain.evaluation.guarantees import BID_GUARANTEE_FAILING, bid_guarantee_problems
 from tangguh.domain.evaluation.ranking import (
     BidForEvaluation,
     EvaluationOutcome,
@@ -108,6 +109,9 @@ class BidView:
     valid_until: dt.date | None = None
     lapsed: bool = False
     qualification_passed: bool | None = None  # None: not evaluated
+    guarantee_required: bool = False
+    guarantee: BidGuarantee | None = None  # as stated, with the latest extension's end
+    guarantee_problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -142,6 +146,43 @@ def evaluation_rules(tender: Tender) -> EvaluationRules:
         price_weight=None if tender.price_weight is None else Decimal(tender.price_weight),
         passing_score=None if tender.passing_score is None else Decimal(tender.passing_score),
     )
+
+
+GUARANTEE_ENVELOPES = ("offer", "technical")  # the envelopes that carry the guarantee
+
+
+def stated_guarantees(tender: Tender) -> dict[int, BidGuarantee | None]:
+    """Each opened bid's guarantee as its package states it (the opening list recorded it from
+    the ``offer`` envelope, or the ``technical`` one of a two-file tender), by company."""
+    rows = OpenedEnvelope.objects.filter(
+        opening__tender=tender,
+        opening__sealing_key__envelope__in=GUARANTEE_ENVELOPES,
+        opening__opened_at__isnull=False,
+        ok=True,
+    ).select_related("envelope")
+    return {row.envelope.company_id: BidGuarantee.from_json(row.bid_guarantee) for row in rows}
+
+
+def _guarantee_extended_until(tender: Tender, company_id: int) -> dt.date | None:
+    """The latest end the vendor gave its guarantee when it extended its bid's validity."""
+    return (
+        ValidityExtension.objects.filter(
+            tender=tender, company_id=company_id, guarantee_valid_until__isnull=False
+        )
+        .order_by("-guarantee_valid_until")
+        .values_list("guarantee_valid_until", flat=True)
+        .first()
+    )
+
+
+def _guarantee_in_force(
+    stated: BidGuarantee | None, extended_until: dt.date | None
+) -> BidGuarantee | None:
+    if stated is None or extended_until is None:
+        return stated
+    if stated.valid_until is not None and stated.valid_until >= extended_until:
+        return stated
+    return replace(stated, valid_until=extended_until)
 
 
 def bill_items(tender: Tender) -> list[BillItem]:
@@ -184,6 +225,8 @@ def evaluation_compute(tender: Tender) -> Evaluation:
     for score in BidScore.objects.filter(tender=tender).order_by("id"):
         scores.setdefault(score.company_id, []).append(score)
     clarifications = {c.company_id: c for c in PriceClarification.objects.filter(tender=tender)}
+    guarantee_rule = guarantee_check(tender, "technical" if tender.envelopes == 2 else "offer")
+    guarantees = stated_guarantees(tender)
     today = node_calendar().local(clock.now()).date()
     document = [DocumentItem(b.item, b.unit, b.volume) for b in bill]
     views: list[BidView] = []
@@ -248,6 +291,7 @@ def evaluation_compute(tender: Tender) -> Evaluation:
                 )
         view.valid_until = _valid_until(tender, package, company.pk)
         view.lapsed = view.valid_until is not None and today > view.valid_until
+        _check_guarantee(view, guarantee_rule, guarantees.get(company.pk), tender)
         views.append(view)
     outcome, error = None, None
     try:
@@ -269,6 +313,25 @@ def evaluation_compute(tender: Tender) -> Evaluation:
     except EvaluationRulesError as exc:
         error = exc.code
     return Evaluation(tender, rules, views, outcome, error, bill)
+
+
+def _check_guarantee(view: BidView, rule, stated: BidGuarantee | None, tender: Tender) -> None:
+    """The bid guarantee against the bid's validity as it stands now (extensions included): a
+    required guarantee missing, below 1% of the HPS or ending before the bid fails the bid
+    (``BID_GUARANTEE_FAILING``); what a version 1 package did not state is only shown."""
+    view.guarantee_required = rule.required
+    view.guarantee = _guarantee_in_force(stated, _guarantee_extended_until(tender, view.company.pk))
+    view.guarantee_problems = bid_guarantee_problems(
+        required=rule.required,
+        guarantee=view.guarantee,
+        hps=rule.hps,
+        bid_valid_until=view.valid_until,
+    )
+    view.failed_reasons.extend(
+        f"jaminan penawaran / bid guarantee: {p.message_id} / {p.message_en}"
+        for p in view.guarantee_problems
+        if p.code in BID_GUARANTEE_FAILING
+    )
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -338,6 +401,12 @@ def evaluation_snapshot(evaluation: Evaluation) -> dict:
                 ),
                 "valid_until": view.valid_until.isoformat() if view.valid_until else None,
                 "lapsed": view.lapsed,
+                "guarantee_required": view.guarantee_required,
+                "bid_guarantee": view.guarantee.to_json() if view.guarantee else None,
+                "guarantee_problems": [
+                    {"code": p.code, "message_id": p.message_id, "message_en": p.message_en}
+                    for p in view.guarantee_problems
+                ],
             }
         )
     bids.sort(key=lambda b: (b["rank"] is None, b["rank"] or 0, b["company"]))

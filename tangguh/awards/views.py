@@ -90,11 +90,11 @@ def _int(value) -> int:
         raise InvalidInput("form.invalid", "Isian tidak sah.", "Invalid input.") from exc
 
 
-def _date(value) -> dt.date:
+def _date(value, field: str | None = None) -> dt.date:
     try:
         return dt.date.fromisoformat(value or "")
     except ValueError as exc:
-        raise InvalidInput("form.date", "Tanggal tidak sah.", "Invalid date.") from exc
+        raise InvalidInput("form.date", "Tanggal tidak sah.", "Invalid date.", field=field) from exc
 
 
 def _decimal(value) -> Decimal:
@@ -281,6 +281,11 @@ def _validity_action(request) -> str:
         tender=tender,
         company=company,
         valid_until=_date(request.POST.get("valid_until")),
+        guarantee_valid_until=(
+            _date(request.POST["guarantee_valid_until"], "guarantee_valid_until")
+            if request.POST.get("guarantee_valid_until")
+            else None
+        ),
     )
     return "Masa berlaku penawaran diperpanjang / bid validity extended."
 
@@ -322,6 +327,8 @@ def my_results_page(request):
                     "lapsed": bid.lapsed,
                     "request": validity_request_pending(tender, company_id, bid.valid_until),
                     "extendable": contract is None,
+                    "guarantee_required": bid.guarantee_required,
+                    "guarantee_until": bid.guarantee.valid_until if bid.guarantee else None,
                 }
             )
         rows.append(

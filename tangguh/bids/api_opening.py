@@ -1,7 +1,9 @@
 """Quorum opening over the API: ``POST /tenders/{code}/opening/shares`` (a Pokja member releases
 their share; in a two-file tender price shares only after the technical results),
 ``GET /tenders/{code}/opening`` (the opening list, price envelopes of bids that failed the
-technical evaluation listed as not opened, ``opening.failed_technical``) and
+technical evaluation listed as not opened, ``opening.failed_technical``; per opened envelope
+the bid guarantee its ``penawaran.json`` states and the problems found with it, public like
+the prices) and
 ``GET /tenders/{code}/opening/envelopes/{id}/package`` (an opened package, Pokja only, as a
 sandboxed attachment, every read audited)."""
 
@@ -47,6 +49,33 @@ def _money(value) -> str | None:
     return None if value is None else str(value)
 
 
+def _guarantee_out(stated: dict | None) -> dict | None:
+    """The stated bid guarantee as recorded at the opening: amount a string like the other
+    amounts, ``valid_until`` an ISO date; null fields unknown (a version 1 package)."""
+    if stated is None:
+        return None
+    return {
+        "reference": stated.get("reference"),
+        "issuer": stated.get("issuer"),
+        "amount": _money(stated.get("amount")),
+        "valid_until": stated.get("valid_until"),
+    }
+
+
+def _guarantee_problems_out(problems: list) -> list[dict]:
+    """What the opening found wrong with the guarantee (``bid_guarantee.*`` codes), [] when the
+    tender requires none or it is sound."""
+    return [
+        {
+            "code": p["code"],
+            "field": p["field"],
+            "message_id": p["message_id"],
+            "message_en": p["message_en"],
+        }
+        for p in problems
+    ]
+
+
 def _opening_out(opening: Opening, *, pokja: bool) -> dict:
     key = opening.sealing_key
     out = {
@@ -90,6 +119,9 @@ def _opening_out(opening: Opening, *, pokja: bool) -> dict:
             "detail": row.detail,
             "total_price": _money(row.total_price),
             "tkdn_percent": _money(row.tkdn_percent),
+            # to whoever sees the prices: the BA Pembukaan lists them beside the prices too
+            "bid_guarantee": _guarantee_out(row.bid_guarantee),
+            "guarantee_problems": _guarantee_problems_out(row.guarantee_problems),
         }
         if pokja:
             item["id"] = row.pk

@@ -1,12 +1,19 @@
 """Reads for sealed bids: which envelopes a tender takes, a company's envelopes, the current
-ones, the closing statement, and what a receipt names."""
+ones, the closing statement, what a receipt names, and what the tender asks of the bid
+guarantee (shown on the sealing page, checked at the opening)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import QuerySet
 
 from tangguh.bids.models import ClosingStatement, Envelope, EnvelopeName, SealingKey
+from tangguh.core.calendar import node_calendar
+from tangguh.domain.evaluation.guarantees import bid_guarantee_minimum, bid_guarantee_required
+from tangguh.domain.rulesets import RULESETS, RuleSet, ruleset_by_code, ruleset_in_force
 from tangguh.organizations.selectors import node_get
 from tangguh.tenders.models import Tender
 
@@ -100,3 +107,45 @@ def envelope_named_by_receipt(payload: dict) -> Envelope | None:
     )
     exact = [row for row in rows if row.audit_seq == payload.get("audit_index")]
     return (exact or rows or [None])[0]
+
+
+@dataclass(frozen=True)
+class BidGuaranteeRule:
+    """What a tender asks of the bid guarantee in one envelope (RULES.md "Bid guarantee")."""
+
+    required: bool
+    hps: Decimal  # the package's owner estimate
+    threshold: Decimal  # the rule set's bid_guarantee_hps_threshold the HPS must be above
+    minimum: Decimal | None  # the legal floor (1% of the HPS) when required
+
+
+def tender_ruleset(tender: Tender) -> RuleSet:
+    """The rule set the tender pinned at its announcement (RULES.md), or the one in force then.
+
+    A tender older than every encoded regime (or pinned to a code no longer known) takes the
+    oldest one rather than failing: the guarantee rule is a hint on the sealing page and a
+    finding at the opening, neither of which may stop."""
+    try:
+        if tender.ruleset_code:
+            return ruleset_by_code(tender.ruleset_code)
+        return ruleset_in_force(node_calendar().local(tender.announced_at))
+    except LookupError:  # NoRuleSetInForce too
+        return RULESETS[0]
+
+
+def bid_guarantee_rule(tender: Tender, envelope: str) -> BidGuaranteeRule:
+    """Whether this envelope's bids must carry a bid guarantee: HPS = the package's owner
+    estimate, its category, the tender's rule set; never a price envelope (the guarantee goes
+    with the administrative part: ``offer``, or ``technical`` in a two-file tender)."""
+    package = tender.package
+    hps = Decimal(package.owner_estimate)
+    ruleset = tender_ruleset(tender)
+    required = envelope != EnvelopeName.PRICE.value and bid_guarantee_required(
+        hps=hps, category=package.category, ruleset=ruleset
+    )
+    return BidGuaranteeRule(
+        required=required,
+        hps=hps,
+        threshold=ruleset.amount("bid_guarantee_hps_threshold"),
+        minimum=bid_guarantee_minimum(hps=hps) if required else None,
+    )

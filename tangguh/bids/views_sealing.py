@@ -2,7 +2,12 @@
 browser, the resumable upload and the receipt. The bid is packed and sealed in the vendor's
 browser (``static/bids/vendor.js``, built from ``frontend/src/vendor.js``); the node only
 shows the tender, the envelopes' recipients and fingerprints and the vendor's envelopes. The
-page script uploads through the JSON API with the session (``browser_or_bearer``)."""
+page script uploads through the JSON API with the session (``browser_or_bearer``).
+
+Before sealing, the page says whether the tender requires a bid guarantee and its minimum
+(``bid_guarantee_rule``, the same rule the opening checks against), so the vendor can state it
+while it can still be fixed. The page only informs: the script does not refuse a bid without
+one, because the Pokja decides and the opening flags it (docs/bids.md "Bid guarantee")."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from tangguh import clock
 from tangguh.bids.models import SealingKey
 from tangguh.bids.selectors import (
+    bid_guarantee_rule,
     bid_max_bytes,
     company_envelopes,
     envelope_names,
@@ -59,6 +65,7 @@ def _envelopes(tender, company_id: int) -> list[dict]:
                 "fingerprint": key.fingerprint if key else None,
                 "k": key.k if key else None,
                 "n": key.n if key else None,
+                "guarantee": bid_guarantee_rule(tender, name),
             }
         )
     return rows
@@ -83,6 +90,7 @@ def seal_page(request, code: str):
         and now < deadline
         and (start is None or start <= now)
     )
+    envelopes = _envelopes(tender, participation.company_id)
     mine = [
         {
             "envelope": e,
@@ -98,7 +106,9 @@ def seal_page(request, code: str):
             "tender": tender,
             "registered": True,
             "company": participation.company,
-            "envelopes": _envelopes(tender, participation.company_id),
+            "envelopes": envelopes,
+            # the administrative envelope's rule (offer, or technical in a two-file tender)
+            "guarantee": envelopes[0]["guarantee"],
             "declarations": [(name, *DECLARATIONS[name]) for name in REQUIRED_DECLARATIONS],
             "mine": mine,
             "is_open": is_open,

@@ -80,6 +80,19 @@ class BidGuarantee:
             "valid_until": None if self.valid_until is None else self.valid_until.isoformat(),
         }
 
+    @classmethod
+    def from_json(cls, data: dict | None) -> BidGuarantee | None:
+        """Back from ``to_json`` (what the opening list stores); None stays None."""
+        if data is None:
+            return None
+        amount, valid_until = data.get("amount"), data.get("valid_until")
+        return cls(
+            reference=data["reference"],
+            issuer=data.get("issuer"),
+            amount=None if amount is None else Decimal(amount),
+            valid_until=None if valid_until is None else dt.date.fromisoformat(valid_until),
+        )
+
 
 @dataclass(frozen=True)
 class BidPackage:

@@ -53,7 +53,9 @@ def add_seal_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_seal(options: dict, stdout: TextIO) -> None:
     """Seal a file, or build the bid package from a directory holding ``penawaran.json`` and
-    seal that. A tar given as input is checked as a bid package first."""
+    seal that. A tar given as input is checked as a bid package first. Either way only the
+    current ``penawaran.json`` version seals (``tangguh.sealing.package``): the standalone
+    tool and ``tangguh seal`` refuse version 1 alike, with ``package.invalid``."""
     source = Path(options["input"])
     if source.is_dir() or (source.is_file() and tarfile.is_tarfile(source)):
         _seal_package(source, options, stdout)
@@ -78,7 +80,7 @@ def _seal_package(source: Path, options: dict, stdout: TextIO) -> None:
                 sealed = seal_file(Path(tar.name), output, recipient=options["recipient"])
         else:
             with open(source, "rb") as stream:
-                package = read_penawaran(stream)
+                package = read_penawaran(stream, sealing=True)
             sealed = seal_file(source, output, recipient=options["recipient"])
     except BidPackageInvalid as exc:
         lines = "; ".join(f"{p.field}: {p.message_en} [{p.code}]" for p in exc.problems)

@@ -1,6 +1,12 @@
 """Building and reading a bid package: a tar holding ``penawaran.json`` (checked by
 ``tangguh.domain.bid_package``) and the vendor's attachments.
 
+A package about to be sealed (``build_package``, or a tar checked with ``read_penawaran(…,
+sealing=True)``) must be in the current ``penawaran.json`` version, as the sealing page asks:
+a version 1 document would still open, but its guarantee's amount and validity would be
+unknown to the Pokja, and the vendor can fix that only before sealing. Opening reads with
+``sealing=False`` and still takes version 1, so a bid sealed before the upgrade opens.
+
 The tar is deterministic (sorted names, zero times and owners), so the same directory packs to
 the same bytes, and sealing the same package twice differs only by age's own randomness.
 """
@@ -39,14 +45,15 @@ def _info(name: str, size: int) -> tarfile.TarInfo:
 
 
 def build_package(directory: Path, target: BinaryIO) -> BidPackage:
-    """Check ``directory/penawaran.json`` and write the package tar to ``target``."""
+    """Check ``directory/penawaran.json`` (current version only: it is about to be sealed) and
+    write the package tar to ``target``."""
     directory = Path(directory)
     manifest = directory / MANIFEST
     if not manifest.is_file():
         raise SealingFailure("package.no_penawaran", f"{manifest} is missing")
-    package = parse_penawaran(manifest.read_bytes())
+    data = manifest.read_bytes()  # read once: the bytes checked are the bytes packed
+    package = parse_penawaran(data, sealing=True)
     with tarfile.open(fileobj=target, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        data = manifest.read_bytes()
         tar.addfile(_info(MANIFEST, len(data)), io.BytesIO(data))
         for path in _files(directory):
             name = path.relative_to(directory).as_posix()
@@ -57,8 +64,11 @@ def build_package(directory: Path, target: BinaryIO) -> BidPackage:
     return package
 
 
-def read_penawaran(stream: BinaryIO) -> BidPackage:
-    """The checked ``penawaran.json`` of an opened package (streamed; attachments skipped)."""
+def read_penawaran(stream: BinaryIO, *, sealing: bool = False) -> BidPackage:
+    """The checked ``penawaran.json`` of a package tar (streamed; attachments skipped).
+
+    ``sealing``: the tar is about to be sealed, so only the current version is taken; opening
+    (the default) reads version 1 too."""
     try:
         with tarfile.open(fileobj=stream, mode="r|") as tar:
             for member in tar:
@@ -68,7 +78,7 @@ def read_penawaran(stream: BinaryIO) -> BidPackage:
                             "package.penawaran_too_large", "penawaran.json is larger than 20 MB"
                         )
                     handle = tar.extractfile(member)
-                    return parse_penawaran(handle.read() if handle else b"")
+                    return parse_penawaran(handle.read() if handle else b"", sealing=sealing)
     except tarfile.TarError as exc:
         raise SealingFailure("package.not_tar", f"not a bid package tar: {exc}") from exc
     raise SealingFailure("package.no_penawaran", "the package holds no penawaran.json")

@@ -7,12 +7,11 @@ write audited, and only while the evaluation is not yet adopted by the committee
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-
-from django.db import transaction
 
 from tangguh import clock
 from tangguh.accounts.models import User
@@ -411,8 +410,17 @@ def clarification_record(
     return row
 
 
-def validity_extend(*, actor: User, tender: Tender, company: VendorCompany, valid_until) -> None:
-    """The vendor extends its bid's validity in writing (standard tender documents)."""
+def validity_extend(
+    *,
+    actor: User,
+    tender: Tender,
+    company: VendorCompany,
+    valid_until: dt.date,
+    guarantee_valid_until: dt.date | None = None,
+) -> None:
+    """The vendor extends its bid's validity in writing (standard tender documents); when the
+    tender requires a bid guarantee, the guarantee's new end too, which may not come before the
+    bid's (RULES.md "Bid validity": each bid states its validity and its guarantee's)."""
     bid = evaluation_compute(tender).bid(company.pk)
     if bid is None:
         raise invalid(
@@ -427,11 +435,23 @@ def validity_extend(*, actor: User, tender: Tender, company: VendorCompany, vali
             "The extension must end after the current validity.",
             field="valid_until",
         )
-    with transaction.atomic():
+    if not bid.guarantee_required:
+        guarantee_valid_until = None  # nothing to secure: the field is not asked for
+    elif guarantee_valid_until is None or guarantee_valid_until < valid_until:
+        raise invalid(
+            "validity.guarantee_short",
+            "Jaminan penawaran harus diperpanjang sampai paling sedikit "
+            f"{valid_until.isoformat()} (akhir masa berlaku penawaran yang baru).",
+            "The bid guarantee must be extended to at least "
+            f"{valid_until.isoformat()} (the bid's new validity).",
+            field="guarantee_valid_until",
+        )
+    with tender_locked(tender):
         ValidityExtension.objects.create(
             tender=tender,
             company=company,
             valid_until=valid_until,
+            guarantee_valid_until=guarantee_valid_until,
             recorded_by=actor,
             recorded_at=clock.now(),
         )
@@ -439,7 +459,13 @@ def validity_extend(*, actor: User, tender: Tender, company: VendorCompany, vali
             actor,
             tender,
             "evaluation.validity_extended",
-            {"company_nib": company.nib, "valid_until": valid_until.isoformat()},
+            {
+                "company_nib": company.nib,
+                "valid_until": valid_until.isoformat(),
+                "guarantee_valid_until": (
+                    guarantee_valid_until.isoformat() if guarantee_valid_until else None
+                ),
+            },
         )
 
 

@@ -57,7 +57,7 @@ from tangguh.bids.models import (
     SealingKey,
     ShareRelease,
 )
-from tangguh.bids.selectors import closing_statement_get, node_identity
+from tangguh.bids.selectors import bid_guarantee_rule, closing_statement_get, node_identity
 from tangguh.bids.services.receipts import rfc3339
 from tangguh.bids.services.upload import bid_window, lock_tender
 from tangguh.clarification.pdf import render_pdf
@@ -65,10 +65,9 @@ from tangguh.core.blobs import node_blobs
 from tangguh.core.calendar import node_calendar
 from tangguh.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tangguh.domain.bid_package import BidPackage, BidPackageInvalid
-from tangguh.domain.evaluation.guarantees import bid_guarantee_problems, bid_guarantee_required
+from tangguh.domain.evaluation.guarantees import bid_guarantee_problems
 from tangguh.domain.money import format_rupiah
 from tangguh.domain.roles import Permission, Role
-from tangguh.domain.rulesets import RULESETS, RuleSet, ruleset_by_code, ruleset_in_force
 from tangguh.domain.sealing.shares import KeyShare as PlainShare
 from tangguh.domain.sealing.shares import ShareError, combine_shares, parse_share
 from tangguh.evaluation.selectors import (
@@ -335,31 +334,15 @@ class GuaranteeCheck:
     deadline_day: dt.date | None  # the bid deadline's local date: validity counts from it
 
 
-def _tender_ruleset(tender: Tender) -> RuleSet:
-    """The rule set the tender pinned at its announcement (RULES.md), or the one in force then.
-
-    A tender older than every encoded regime (or pinned to a code no longer known) takes the
-    oldest one rather than stopping the opening: the guarantee rule is only a finding here."""
-    try:
-        if tender.ruleset_code:
-            return ruleset_by_code(tender.ruleset_code)
-        return ruleset_in_force(node_calendar().local(tender.announced_at))
-    except LookupError:  # NoRuleSetInForce too
-        return RULESETS[0]
-
-
 def guarantee_check(tender: Tender, envelope: str) -> GuaranteeCheck:
     """Whether this envelope's bids must carry a bid guarantee (HPS = the package's owner
     estimate, its category; never on a price envelope: the guarantee goes with the
-    administrative part) and what it is measured against."""
-    package = tender.package
-    hps = Decimal(package.owner_estimate)
-    required = envelope != "price" and bid_guarantee_required(
-        hps=hps, category=package.category, ruleset=_tender_ruleset(tender)
-    )
+    administrative part) and what it is measured against. The rule is the one the sealing page
+    shows the vendor (``bid_guarantee_rule``)."""
+    rule = bid_guarantee_rule(tender, envelope)
     _, deadline = bid_window(tender)
     day = node_calendar().local(deadline).date() if deadline is not None else None
-    return GuaranteeCheck(required=required, hps=hps, deadline_day=day)
+    return GuaranteeCheck(required=rule.required, hps=rule.hps, deadline_day=day)
 
 
 def _guarantee_findings(package: BidPackage, check: GuaranteeCheck) -> tuple[dict | None, list]:

@@ -31,6 +31,13 @@ BID_GUARANTEE_CATEGORIES = frozenset({"works"})
 # and the document's figure is not flagged: the Pokja checks it against the document.
 BID_GUARANTEE_MIN_PERCENT = Decimal(1)
 _HUNDRED = Decimal(100)
+# The problems that make a bid fail the administrative evaluation: a required guarantee that is
+# not there, below the legal floor, or ending before the bid (RULES.md "Bid guarantee", V, and
+# "Bid validity", S). The *_unknown problems of a version 1 package are not among them: the
+# package never asked for those facts, so the Pokja reads them on the guarantee itself.
+BID_GUARANTEE_FAILING = frozenset(
+    {"bid_guarantee.missing", "bid_guarantee.amount_below_minimum", "bid_guarantee.validity_short"}
+)
 
 
 def performance_guarantee(*, contract_value: Decimal, hps: Decimal) -> Decimal | None:
