@@ -52,14 +52,19 @@ def on_day(draw, days: list[dt.date]) -> dt.datetime:
 announcements = st.one_of(moments, on_day(HOLIDAY_EVES), on_day(FRIDAYS))
 
 
-def _put_problems(schedule, calendar: WorkingCalendar, ruleset, method: Method) -> list[str]:
+def _put_problems(
+    schedule, calendar: WorkingCalendar, ruleset, method: Method, *, bid_guarantee: bool = False
+) -> list[str]:
     """What ``tender_set_schedule`` (``PUT /schedule``) refuses, as codes."""
     problems = [
         f"{stage.kind}.stage_times_invalid"
         for stage in schedule.stages
         if not stage_times_valid(stage.start, stage.end)
     ]
-    problems += [v.code for v in errors(validate(schedule, calendar, ruleset, method))]
+    problems += [
+        v.code
+        for v in errors(validate(schedule, calendar, ruleset, method, bid_guarantee=bid_guarantee))
+    ]
     return problems
 
 
@@ -87,6 +92,44 @@ def test_every_proposed_schedule_passes_what_put_schedule_checks(
         announce_at, method, calendar, ruleset, include_optional=include_optional
     )
     assert _put_problems(schedule, calendar, ruleset, method) == []
+    for stage in schedule.stages:
+        assert stage.end - stage.start >= dt.timedelta(hours=1), stage
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.sampled_from(sorted(ZONES)),
+    announce_at=announcements,
+    method=st.sampled_from(sorted(TEMPLATES)),
+    include_optional=st.booleans(),
+)
+# Friday 5 July 2024 15:00 WIT: Tender Cepat's 3 calendar days close Monday, one working day.
+@example("Asia/Jayapura", dt.datetime(2024, 7, 5, 15, 0, tzinfo=WIT), Method.FAST_TENDER, False)
+# Friday 16 August 2024, the eve of Independence Day, late in the day.
+@example("Asia/Jakarta", dt.datetime(2024, 8, 16, 16, 0, tzinfo=WIB), Method.FAST_TENDER, False)
+# Sunday 31 December 2023 16:01 WIB, before New Year's Day: the window's working days start
+# Tuesday 2 January 08:00.
+@example("Asia/Jakarta", dt.datetime(2023, 12, 31, 16, 1, tzinfo=WIB), Method.FAST_TENDER, False)
+def test_a_tender_needing_a_bid_guarantee_gets_a_proposal_that_passes_with_the_rule(
+    zone, announce_at, method, include_optional
+):
+    """RULES.md "Bid window when a bid guarantee is required": the proposal for such a tender
+    passes ``PUT /schedule``'s checks with the rule applied, and its bid window lasts the rule
+    set's working days."""
+    calendar = WorkingCalendar(zone)
+    ruleset = ruleset_in_force(calendar.local(announce_at))
+    schedule = propose_schedule(
+        announce_at,
+        method,
+        calendar,
+        ruleset,
+        include_optional=include_optional,
+        bid_guarantee=True,
+    )
+    assert _put_problems(schedule, calendar, ruleset, method, bid_guarantee=True) == []
+    window = schedule[K.BID_SUBMISSION]
+    days = ruleset.days("bid_window_with_guarantee_min_working_days")
+    assert window.end >= calendar.add_working_days(window.start, days)
     for stage in schedule.stages:
         assert stage.end - stage.start >= dt.timedelta(hours=1), stage
 

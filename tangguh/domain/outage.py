@@ -157,16 +157,22 @@ def extend_for_outages(
     opening_begun: bool = False,
     method: Method | None = None,
     ruleset: RuleSet | None = None,
+    bid_guarantee: bool = False,
 ) -> OutageExtension:
     """Extend the stages of ``schedule`` (the schedule before any outage) for ``outages``.
 
     With ``method`` and ``ruleset`` the minimums of the method's template are applied again to
-    shifted stages, so a schedule that validated still validates.
+    shifted stages, so a schedule that validated still validates; ``bid_guarantee`` as for
+    ``schedule_validation.validate`` (the bid window when bids must carry a guarantee).
     """
     merged = merge_outages(outages)
     if not merged:
         return OutageExtension(schedule)
-    rules = template_for(method).rules if method is not None and ruleset is not None else ()
+    rules = (
+        template_for(method).rules_for(bid_guarantee=bid_guarantee)
+        if method is not None and ruleset is not None
+        else ()
+    )
     end_shifts: list[tuple[dt.datetime, dt.timedelta]] = []
     new_schedule = Schedule(())
     changes: list[OutageChange] = []
@@ -176,9 +182,11 @@ def extend_for_outages(
             (s for old_end, s in end_shifts if old_end <= old.start), default=dt.timedelta(0)
         )
         begin, finish = old.start + shift, old.end + shift
+        # A rule may count from the stage's own (shifted) start: the bid window with a guarantee.
+        placed = Schedule((*new_schedule.stages, Stage(old.kind, begin, begin)))
         for rule in rules:
             if rule.bound is Bound.MIN and rule.to == Point(old.kind, Edge.END):
-                frm = new_schedule.latest(rule.frm)
+                frm = placed.latest(rule.frm)
                 if frm is not None and shift:
                     finish = max(finish, lower_bound(rule, frm, calendar, ruleset))
         if old.kind.ends_on_working_moment and finish != old.end:

@@ -66,6 +66,8 @@ def _template_section(method: Method) -> list[str]:
     lines += ["", "| code | rule | from | to |", "|---|---|---|---|"]
     for rule in template.rules:
         word = "at least" if rule.bound is Bound.MIN else "at most (warning)"
+        if rule.bid_guarantee_only:
+            word = f"only when a bid guarantee is required: {word}"
         frm = " or ".join(f"{p.stage} {p.edge}" for p in rule.frm)
         frm = f"latest of {frm}" if len(rule.frm) > 1 else frm
         lines.append(

@@ -81,8 +81,12 @@ def apply_schedule_change(
     calendar: WorkingCalendar,
     ruleset: RuleSet,
     method: Method,
+    bid_guarantee: bool = False,
 ) -> ScheduleChangeResult:
-    """Apply ``change`` at ``now``, or raise a ``ScheduleChangeRefused`` subclass."""
+    """Apply ``change`` at ``now``, or raise a ``ScheduleChangeRefused`` subclass.
+
+    ``bid_guarantee`` as for ``schedule_validation.validate`` (the tender's bids must carry a
+    bid guarantee, so its bid window has that rule's minimum too)."""
     if not change.reason.strip():
         raise ReasonRequired(
             None, "Perubahan jadwal wajib disertai alasan.", "A schedule change needs a reason."
@@ -100,13 +104,13 @@ def apply_schedule_change(
         updated = updated.with_stage(new)
     for new in change.stages:
         _refuse_shortening_running_stage(
-            schedule[new.kind], updated, now, calendar, ruleset, method
+            schedule[new.kind], updated, now, calendar, ruleset, method, bid_guarantee
         )
     return ScheduleChangeResult(
         updated,
         schedule_diff(schedule, updated),
         change.reason.strip(),
-        validate(updated, calendar, ruleset, method),
+        validate(updated, calendar, ruleset, method, bid_guarantee=bid_guarantee),
     )
 
 
@@ -139,11 +143,12 @@ def _refuse_shortening_running_stage(
     calendar: WorkingCalendar,
     ruleset: RuleSet,
     method: Method,
+    bid_guarantee: bool,
 ) -> None:
     new = updated[old.kind]
     if not (old.kind.closes_right and old.contains(now) and new.end < old.end):
         return
-    for rule in template_for(method).rules:
+    for rule in template_for(method).rules_for(bid_guarantee=bid_guarantee):
         if rule.bound is not Bound.MIN or rule.to != Point(old.kind, Edge.END):
             continue
         frm = updated.latest(rule.frm)

@@ -25,6 +25,7 @@ def propose_schedule(
     ruleset: RuleSet,
     *,
     include_optional: bool = False,
+    bid_guarantee: bool = False,
 ) -> Schedule:
     """The earliest schedule that validates without errors, starting at ``announce_at``.
 
@@ -34,16 +35,23 @@ def propose_schedule(
 
     ``include_optional`` adds the appeal stages (sanggah banding, construction only, Perpres
     16/2018 Ps 50(2)).
+
+    ``bid_guarantee``: the tender's bids must carry a bid guarantee, so the bid window also lasts
+    the rule set's minimum for that (``schedule_validation.validate`` with the same flag).
     """
     template = template_for(method)
+    rules = template.rules_for(bid_guarantee=bid_guarantee)
     specs = [s for s in template.stages if include_optional or not s.optional]
     schedule = Schedule(())
     for spec in specs:
         begin = _start(spec, schedule, calendar.local(announce_at), calendar)
         finish = _length_end(spec, begin, calendar)
-        for rule in template.rules:
+        # A rule may count from the stage's own start (the bid window with a guarantee), so the
+        # stage being placed counts too, with its start.
+        placed = Schedule((*schedule.stages, Stage(spec.kind, begin, begin)))
+        for rule in rules:
             if rule.bound is Bound.MIN and rule.to == Point(spec.kind, Edge.END):
-                frm = schedule.latest(rule.frm)
+                frm = placed.latest(rule.frm)
                 if frm is not None:
                     finish = max(finish, lower_bound(rule, frm, calendar, ruleset))
         if spec.kind.ends_on_working_moment:

@@ -5,6 +5,10 @@ pinned rule set (RULES.md "Time"). Minimums protect participants' rights and are
 are committee duties (answer to objections, SPPBJ, contract) and are warnings: a late duty does
 not void a selection, and shifting a schedule after an outage keeps stage lengths (RULES.md outage
 policy, see ADR 0101).
+
+Some rules depend on the tender, not on the method: the bid window when bids must carry a bid
+guarantee (RULES.md "Bid window when a bid guarantee is required") applies only when the caller
+says so (``bid_guarantee``, from ``tangguh.domain.evaluation.guarantees.bid_guarantee_required``).
 """
 
 from __future__ import annotations
@@ -112,9 +116,18 @@ class _Collector:
 
 
 def validate(
-    schedule: Schedule, calendar: WorkingCalendar, ruleset: RuleSet, method: Method
+    schedule: Schedule,
+    calendar: WorkingCalendar,
+    ruleset: RuleSet,
+    method: Method,
+    *,
+    bid_guarantee: bool = False,
 ) -> tuple[Violation, ...]:
-    """Every violation of ``schedule`` for ``method`` under ``ruleset``, errors and warnings."""
+    """Every violation of ``schedule`` for ``method`` under ``ruleset``, errors and warnings.
+
+    ``bid_guarantee``: the tender's bids must carry a bid guarantee, so the bid window must last
+    the rule set's ``bid_window_with_guarantee_min_working_days``.
+    """
     template = template_for(method)
     out = _Collector(calendar)
     _check_stage_set(schedule, template.kinds, {s.kind for s in template.stages if s.optional}, out)
@@ -123,7 +136,7 @@ def validate(
         if stage is None:
             continue
         _check_stage_shape(schedule, spec.kind, spec.after, out)
-    for rule in template.rules:
+    for rule in template.rules_for(bid_guarantee=bid_guarantee):
         _check_gap(schedule, rule, ruleset, out)
     return tuple(out.found)
 
@@ -242,12 +255,16 @@ def _check_gap(schedule: Schedule, rule: GapRule, ruleset: RuleSet, out: _Collec
         bound = lower_bound(rule, frm, cal, ruleset)
         if to >= bound:
             return
+        # Every minimum is an error whatever its confidence (RULES.md legend: V/S/D say how sure
+        # the value is, not how binding), the bid guarantee window (S, pre-2018) included.
         severity, word_id, word_en = Severity.ERROR, "paling cepat", "at least"
     else:
         bound = upper_bound(rule, frm, cal, ruleset)
         if cal.local(to).date() <= cal.local(bound).date():
             return
         severity, word_id, word_en = Severity.WARNING, "paling lambat", "at most"
+    why_id = " karena jaminan penawaran disyaratkan" if rule.bid_guarantee_only else ""
+    why_en = " because a bid guarantee is required" if rule.bid_guarantee_only else ""
     out.add(
         rule.code,
         rule.to.stage,
@@ -257,9 +274,9 @@ def _check_gap(schedule: Schedule, rule: GapRule, ruleset: RuleSet, out: _Collec
         f"{value.source} ({value.confidence})",
         severity,
         f"{_point_label(rule.to, 'id').capitalize()} harus {word_id} {days} {unit_id} setelah "
-        f"{_point_label(ref, 'id')}: batas {out.fmt(bound, 'id')}, dijadwalkan "
+        f"{_point_label(ref, 'id')}{why_id}: batas {out.fmt(bound, 'id')}, dijadwalkan "
         f"{out.fmt(to, 'id')}.",
         f"{_point_label(rule.to, 'en').capitalize()} must be {word_en} {days} {unit_en} after "
-        f"{_point_label(ref, 'en')}: limit {out.fmt(bound, 'en')}, scheduled "
+        f"{_point_label(ref, 'en')}{why_en}: limit {out.fmt(bound, 'en')}, scheduled "
         f"{out.fmt(to, 'en')}.",
     )

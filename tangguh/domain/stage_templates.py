@@ -56,6 +56,9 @@ class GapRule:
 
     The days are counted as the rule value's day type says. A maximum is a committee duty and is
     compared by date (RULES.md "≤ N calendar days").
+
+    ``bid_guarantee_only``: the rule applies only to a tender whose bids must carry a bid
+    guarantee (``StageTemplate.rules_for``); the caller says so, the template cannot know it.
     """
 
     code: str
@@ -63,6 +66,7 @@ class GapRule:
     to: Point
     bound: Bound
     rule_key: str
+    bid_guarantee_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,11 @@ class StageTemplate:
     def kinds(self) -> tuple[StageKind, ...]:
         """The template's stage kinds in order."""
         return tuple(item.kind for item in self.stages)
+
+    def rules_for(self, *, bid_guarantee: bool = False) -> tuple[GapRule, ...]:
+        """The rules that apply to one tender: those for a bid guarantee only when its bids must
+        carry one (``tangguh.domain.evaluation.guarantees.bid_guarantee_required``)."""
+        return tuple(rule for rule in self.rules if bid_guarantee or not rule.bid_guarantee_only)
 
 
 K = StageKind
@@ -160,9 +169,30 @@ def _objection_rules() -> tuple[GapRule, ...]:
     )
 
 
+# RULES.md "Bid window when a bid guarantee is required": at least 2 working days, measured over
+# the bid submission stage itself (its start to the bid deadline), so bidders have working days in
+# which a bank or insurer can issue the guarantee. Confidence S (pre-2018): the value comes from a
+# secondary source quoting the regime before Perpres 16/2018, so it is a legal value (not node
+# configurable), not our default. RULES.md's "S" is that confidence, not a severity: like every
+# minimum it protects participants' rights, and a minimum is an error (schedule_validation). A
+# window too short to obtain a guarantee in shuts bidders out, while meeting 2 working days costs
+# a realistic schedule nothing. Whether bids must carry a guarantee (works, HPS above the rule
+# set's threshold) is the tender's fact, so the rule is conditional (``rules_for``); it sits in
+# every template with a bid submission stage because the opening checks a guarantee whatever
+# the method (tangguh.bids.services.opening.guarantee_check).
+_GUARANTEE_WINDOW = GapRule(
+    f"{K.BID_SUBMISSION}.bid_window_with_guarantee_min_working_days",
+    (start(K.BID_SUBMISSION),),
+    end(K.BID_SUBMISSION),
+    Bound.MIN,
+    "bid_window_with_guarantee_min_working_days",
+    bid_guarantee_only=True,
+)
+
 _BID_RULES = (
     _min(start(K.ANNOUNCEMENT), end(K.BID_SUBMISSION), "announcement_min_days"),
     _min(end(K.CLARIFICATION), end(K.BID_SUBMISSION), "bid_after_addendum_min_working_days"),
+    _GUARANTEE_WINDOW,
 )
 
 _TENDER_HEAD = (
@@ -220,6 +250,7 @@ FAST_TENDER = StageTemplate(
     ),
     (
         _min(start(K.ANNOUNCEMENT), end(K.BID_SUBMISSION), "fast_tender_bid_window_min_days"),
+        _GUARANTEE_WINDOW,
         _max(end(K.SPPBJ), end(K.CONTRACT), "contract_max_working_days"),
     ),
     "Perpres 16/2018 Ps 50(5) (secondary); bid window our default (D)",
@@ -249,6 +280,7 @@ SELECTION = StageTemplate(
             "qualification_objection_days",
         ),
         _min(end(K.CLARIFICATION), end(K.BID_SUBMISSION), "bid_after_addendum_min_working_days"),
+        _GUARANTEE_WINDOW,
         *tuple(
             rule for rule in _objection_rules() if rule.to.stage not in (K.APPEAL, K.APPEAL_ANSWER)
         ),
@@ -269,6 +301,7 @@ DIRECT_APPOINTMENT = StageTemplate(
     ),
     (
         _min(end(K.CLARIFICATION), end(K.BID_SUBMISSION), "bid_after_addendum_min_working_days"),
+        _GUARANTEE_WINDOW,
         _max(end(K.SPPBJ), end(K.CONTRACT), "contract_max_working_days"),
     ),
     "Perpres 16/2018 Ps 38(4), Ps 41(4) (secondary); no objection stage",
@@ -283,7 +316,7 @@ DIRECT_PROCUREMENT = StageTemplate(
         _spec(K.AWARD, [K.EVALUATION_NEGOTIATION], 1),
         _spec(K.CONTRACT, [K.AWARD], 1),
     ),
-    (),
+    (_GUARANTEE_WINDOW,),
     "Perpres 16/2018 Ps 38(3), Ps 41(3) (secondary); run by the Pejabat Pengadaan",
 )
 

@@ -43,6 +43,7 @@ from tangguh.outages.selectors import as_domain, opening_begun
 from tangguh.tenders.models import ScheduleChange, Tender, TenderStage
 from tangguh.tenders.publication import tender_published
 from tangguh.tenders.selectors import tender_schedule
+from tangguh.tenders.services.setup import tender_bid_guarantee_required
 
 TOO_LATE = "outage.extension_too_late"
 SOURCE_LABELS = {
@@ -188,6 +189,8 @@ def tender_outage_extend(
             opening_begun=opening_begun(tender),
             method=Method(tender.method) if ruleset is not None else None,
             ruleset=ruleset,
+            bid_guarantee=ruleset is not None
+            and tender_bid_guarantee_required(tender=tender, ruleset=ruleset),
         )
         diff = schedule_diff(current, result.schedule)
         too_late = [

@@ -27,7 +27,10 @@ from tangguh.tenders.models import ScheduleChange, Tender, TenderStage
 from tangguh.tenders.publication import tender_published
 from tangguh.tenders.selectors import tender_schedule
 from tangguh.tenders.services.common import require_draft, require_live, tender_for_committee
-from tangguh.tenders.services.setup import schedule_violations_error
+from tangguh.tenders.services.setup import (
+    schedule_violations_error,
+    tender_bid_guarantee_required,
+)
 
 
 def tender_announce(*, actor: User, tender_id: int) -> Tender:
@@ -63,9 +66,12 @@ def tender_announce(*, actor: User, tender_id: int) -> Tender:
         )
     calendar = node_calendar()
     ruleset = ruleset_in_force(calendar.local(now))
+    guarantee = tender_bid_guarantee_required(tender=tender, ruleset=ruleset)
     problems = [
         v
-        for v in validate(schedule, calendar, ruleset, Method(tender.method))
+        for v in validate(
+            schedule, calendar, ruleset, Method(tender.method), bid_guarantee=guarantee
+        )
         if v.severity == Severity.ERROR
     ]
     if problems:
@@ -148,6 +154,7 @@ def schedule_change_apply(
             calendar=calendar,
             ruleset=ruleset,
             method=Method(tender.method),
+            bid_guarantee=tender_bid_guarantee_required(tender=tender, ruleset=ruleset),
         )
     except ScheduleChangeRefused as exc:
         raise InvalidInput(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
@@ -12,9 +13,10 @@ from tangguh.accounts.services.permissions import permission_require
 from tangguh.audit.services import audit_append
 from tangguh.core.calendar import node_calendar
 from tangguh.core.errors import Conflict, InvalidInput, NotFound
+from tangguh.domain.evaluation.guarantees import bid_guarantee_required
 from tangguh.domain.methods import Method, StageKind
 from tangguh.domain.roles import Permission
-from tangguh.domain.rulesets import ruleset_in_force
+from tangguh.domain.rulesets import RuleSet, ruleset_in_force
 from tangguh.domain.schedule import Schedule, Stage
 from tangguh.domain.schedule_proposal import propose_schedule
 from tangguh.domain.schedule_validation import Severity, stage_times_valid, validate
@@ -232,6 +234,16 @@ def schedule_violations_error(violations) -> InvalidInput:
     )
 
 
+def tender_bid_guarantee_required(*, tender: Tender, ruleset: RuleSet) -> bool:
+    """Whether the tender's bids must carry a bid guarantee (RULES.md "Bid guarantee": works
+    with an HPS, the package's owner estimate, above the rule set's threshold). Its schedule is
+    then validated with the bid window for a guarantee (``schedule_validation.validate``)."""
+    package = tender.package
+    return bid_guarantee_required(
+        hps=Decimal(package.owner_estimate), category=package.category, ruleset=ruleset
+    )
+
+
 def tender_propose_schedule(
     *, actor: User, tender_id: int, announce_at: datetime | None = None
 ) -> Tender:
@@ -240,8 +252,13 @@ def tender_propose_schedule(
     require_draft(tender)
     start = announce_at or clock.now()
     calendar = node_calendar()
+    ruleset = ruleset_in_force(calendar.local(start))
     schedule = propose_schedule(
-        start, Method(tender.method), calendar, ruleset_in_force(calendar.local(start))
+        start,
+        Method(tender.method),
+        calendar,
+        ruleset,
+        bid_guarantee=tender_bid_guarantee_required(tender=tender, ruleset=ruleset),
     )
     with transaction.atomic():
         _save_stages(tender, schedule)
@@ -292,9 +309,12 @@ def tender_set_schedule(
     schedule = Schedule(tuple(built))
     calendar = node_calendar()
     ruleset = ruleset_in_force(calendar.local(clock.now()))
+    guarantee = tender_bid_guarantee_required(tender=tender, ruleset=ruleset)
     problems = [
         v
-        for v in validate(schedule, calendar, ruleset, Method(tender.method))
+        for v in validate(
+            schedule, calendar, ruleset, Method(tender.method), bid_guarantee=guarantee
+        )
         if v.severity == Severity.ERROR
     ]
     if problems:
