@@ -133,22 +133,29 @@ def application(environ, start_response):
 
 # The ceiling of --ceiling: the raw loop's own work (SHA-256 + write + fsync, 1 MiB blocks) on
 # bytes received from a plain TCP socket (recv_into a reused buffer, no HTTP, no framework, no
-# copy beyond the kernel's), one thread per connection, in its own process. It answers with the
+# copy beyond the kernel's), with the node store's writeback hint, one thread per connection,
+# in its own process. It answers with the
 # hex digest. What it reaches is the most any HTTP server can reach on this machine when the
 # client shares its cores: the transport's cost with nothing else on top.
 SOCKET_SERVER = r"""
 import hashlib, os, socket, sys, tempfile, threading
 
 OUT = sys.argv[2]
+WRITEBACK_EVERY = 8 * 1024 * 1024  # the node's store asks for writeback as often (blobs.py)
 
 
 def serve(conn):
     buffer = memoryview(bytearray(1024 * 1024))
     digest = hashlib.sha256()
     fd, _name = tempfile.mkstemp(dir=OUT)
+    size = written_back = 0
     while received := conn.recv_into(buffer):
         digest.update(buffer[:received])
         os.write(fd, buffer[:received])
+        size += received
+        if size - written_back >= WRITEBACK_EVERY:
+            os.posix_fadvise(fd, written_back, size - written_back, os.POSIX_FADV_DONTNEED)
+            written_back = size
     os.fsync(fd)
     os.close(fd)
     conn.sendall(digest.hexdigest().encode())
@@ -534,7 +541,7 @@ class Node:
         (app_dir / "bench_minimal_app.py").write_text(MINIMAL_APP)
         (self.data_dir / "out").mkdir()
         env = self.env | {"BENCH_MINIMAL_OUT": str(self.data_dir / "out")}
-        threads = env.get("TANGGUH_THREADS", "8")  # as tangguh serve
+        threads = env.get("TANGGUH_THREADS", "64")  # as tangguh serve
         self.code, self.tokens = "minimal", ["-"] * vendors
         self.port = free_port()
         self.server = subprocess.Popen(
@@ -607,7 +614,7 @@ def main() -> None:
         "--scenarios", default="one,many", help="one (1 big stream), many (concurrent)"
     )
     parser.add_argument("--warm-gib", type=float, default=3.0, help="memory touched before each")
-    parser.add_argument("--threads", type=int, help="TANGGUH_THREADS of the node (default 8)")
+    parser.add_argument("--threads", type=int, help="TANGGUH_THREADS of the node (default 64)")
     parser.add_argument(
         "--malloc",
         action="store_true",
@@ -668,7 +675,7 @@ def main() -> None:
     }
     print(
         f"load average before: {load_average()}; node threads "
-        f"{args.threads or '8 (default)'}, malloc env {'on' if args.malloc else 'off'}; "
+        f"{args.threads or '64 (default)'}, malloc env {'on' if args.malloc else 'off'}; "
         + "; ".join(args.variant)
         + ("; min: a bare WSGI view under granian" if args.minimal else "")
         + ("; sock: the raw work on a plain TCP socket (ceiling)" if args.ceiling else ""),

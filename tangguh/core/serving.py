@@ -14,6 +14,9 @@ def parse_addr(addr: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+DEFAULT_THREADS = 64
+
+
 def serve(host: str, port: int, *, workers: int = 1, threads: int | None = None) -> None:
     from granian import Granian
     from granian.constants import Interfaces
@@ -24,6 +27,9 @@ def serve(host: str, port: int, *, workers: int = 1, threads: int | None = None)
         port=port,
         interface=Interfaces.WSGI,
         workers=workers,
-        blocking_threads=threads or int(os.environ.get("TANGGUH_THREADS", "8")),
+        # Each upload holds a thread while its body arrives, minutes from a weak link, and many
+        # vendors upload in the last hour before a deadline; a thread waiting on the network
+        # costs little, and granian starts them only when needed (tests/test_serve_slow_uploads).
+        blocking_threads=threads or int(os.environ.get("TANGGUH_THREADS", str(DEFAULT_THREADS))),
         log_access=False,
     ).serve()

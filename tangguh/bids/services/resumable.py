@@ -62,6 +62,7 @@ from tangguh.bids.services.upload import (
     bid_admit,
     bid_window,
     check_bid_window,
+    release_database_connection,
     sealed_file_digest,
 )
 from tangguh.core.blobs import fsync_directory, node_blobs
@@ -368,6 +369,7 @@ def upload_append(
             return AppendOutcome(state=state, result=None)
         raise errors.offset_mismatch(state.length, offset)
     check_bid_window(target.tender, clock.now())
+    release_database_connection()
     with _locked(state.id):
         state = _bound(_load(upload_id), actor=actor, target=target)  # as it is now we hold it
         if offset != state.offset:

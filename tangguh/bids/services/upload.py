@@ -131,6 +131,15 @@ def check_bid_window(tender: Tender, moment: datetime) -> None:
         raise errors.bidding_not_open()
 
 
+def release_database_connection() -> None:
+    """Give the database connection back before a body streams in: from a vendor on a weak
+    link that takes minutes, and PostgreSQL's ``max_connections`` is shared by every thread of
+    every worker (Django connects again for the short transaction at the end). An SQLite
+    connection is only a file handle: keeping it costs nothing and reopening costs time."""
+    if connection.vendor != "sqlite" and not connection.in_atomic_block:
+        connection.close()
+
+
 class _StreamRefused(Exception):
     def __init__(self, error: Exception) -> None:
         super().__init__(str(error))
@@ -219,6 +228,7 @@ def bid_upload(
 ) -> UploadResult:
     """Receive one sealed envelope (see the module docstring)."""
     limit = bid_admit(target=target, length=content_length)
+    release_database_connection()
     checker = AgeFileChecker()
     try:
         blob = node_blobs().put(
