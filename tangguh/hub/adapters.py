@@ -8,7 +8,7 @@ Wire format (JSON over HTTPS; see docs/operations.md "National services"):
 
 - open-data hub (``TANGGUH_HUB_URL``): ``POST /releases`` (one OCDS release with its feed
   position), ``POST /checkpoints`` (one signed checkpoint), ``GET /nodes`` (the trust list:
-  ``{"nodes": [{"name", "jwks", "revoked_kids"}]}``);
+  ``{"nodes": [{"name", "jwks", "revoked_kids", "revoked_credentials"}]}``);
 - vendor registry SIKaP (``TANGGUH_SIKAP_URL``): ``GET /vendors?since=CURSOR`` →
   ``{"vendors": [{"nib", "name", "status", …}], "cursor": "…"}``;
 - blacklist Daftar Hitam (``TANGGUH_BLACKLIST_URL``): ``GET /export`` → the national export

@@ -1,5 +1,6 @@
-"""The hub over the API: a vendor's credential (``GET /me/credential``), logging in with one
-from another node (``POST /auth/credential``), the trust list and the adapters' status."""
+"""The hub over the API: a vendor's credential (``GET /me/credential``), the credentials issued
+to the vendor's companies and revoking one (``/hub/credentials/…``), logging in with one from
+another node (``POST /auth/credential``), the trust list and the adapters' status."""
 
 from __future__ import annotations
 
@@ -13,11 +14,15 @@ from tangguh.accounts.services.permissions import permission_require
 from tangguh.accounts.services.tokens import token_create_unchecked
 from tangguh.core.errors import NotFound
 from tangguh.domain.roles import Permission
+from tangguh.hub.models import CredentialRecord
 from tangguh.hub.selectors import hub_status, registry_lookup, rup_lookup, trusted_nodes
 from tangguh.hub.services.credentials import (
     credential_issue,
     credential_login,
+    credential_revoke,
+    credential_status,
     credential_token_lifetime,
+    credentials_of,
 )
 
 router = Router(tags=["hub"])
@@ -50,6 +55,52 @@ def my_credential(request, company_id: int | None = None):
         "issued_at": issued.issued_at,
         "expires_at": issued.expires_at,
     }
+
+
+class CredentialRecordOut(Schema):
+    jti: str
+    node: str
+    holder: str
+    company_id: int
+    company_nib: str
+    issued_at: datetime
+    expires_at: datetime
+    status: str  # active | expired | revoked
+    revoked_at: datetime | None
+
+
+def _record(record: CredentialRecord) -> dict:
+    return {
+        "jti": record.jti,
+        "node": record.issuer,
+        "holder": record.user.username,
+        "company_id": record.company_id,
+        "company_nib": record.company.nib,
+        "issued_at": record.issued_at,
+        "expires_at": record.expires_at,
+        "status": credential_status(record),
+        "revoked_at": record.revoked_at,
+    }
+
+
+@router.get(
+    "/credentials/mine",
+    auth=browser_or_bearer,
+    response=list[CredentialRecordOut],
+    summary="The credentials this node issued for your companies, newest first, with status",
+)
+def my_credentials(request):
+    return [_record(record) for record in credentials_of(request.auth)]
+
+
+@router.post(
+    "/credentials/{jti}/revoke",
+    auth=browser_or_bearer,
+    response=CredentialRecordOut,
+    summary="Revoke one credential before it expires (a user of its company or an admin)",
+)
+def revoke_credential(request, jti: str):
+    return _record(credential_revoke(actor=request.auth, jti=jti))
 
 
 class CredentialIn(Strict):
@@ -96,6 +147,7 @@ class TrustedNodeOut(Schema):
     name: str
     kids: list[str]
     revoked_kids: list[str]
+    revoked_credentials: list[str]
     source: str
     imported_at: datetime
 
@@ -109,6 +161,7 @@ def trust_list(request):
             "name": node.name,
             "kids": [key["kid"] for key in node.jwks.get("keys", [])],
             "revoked_kids": node.revoked_kids,
+            "revoked_credentials": [entry["jti"] for entry in node.revoked_credentials],
             "source": node.source,
             "imported_at": node.imported_at,
         }

@@ -86,11 +86,14 @@ class RupLine(models.Model):
 
 class TrustedNode(models.Model):
     """Another node whose signatures this node accepts, with its public keys (a JWKS).
-    ``revoked_kids`` lists keys that must no longer be believed (a stolen key)."""
+    ``revoked_kids`` lists keys that must no longer be believed (a stolen key);
+    ``revoked_credentials`` lists single credentials its issuer withdrew before they expire
+    (``[{"jti", "exp"}]``, ``exp`` in Unix seconds), as that node published them."""
 
     name = models.CharField(max_length=200, unique=True)
     jwks = models.JSONField()
     revoked_kids = models.JSONField(default=list)
+    revoked_credentials = models.JSONField(default=list)
     source = models.CharField(max_length=20)  # file | hub
     imported_at = models.DateTimeField()
 
@@ -99,6 +102,35 @@ class TrustedNode(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CredentialRecord(models.Model):
+    """A vendor credential this node issued: who holds it, for which company, until when, and
+    whether it was revoked. The signed file itself is not kept (it is a bearer secret); the
+    revoked, unexpired ``jti`` are published in this node's trust-list entry."""
+
+    jti = models.CharField(max_length=64, unique=True)
+    issuer = models.CharField(max_length=200)  # the credential's ``iss``: this node's name
+    kid = models.CharField(max_length=100)
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="issued_credentials"
+    )
+    company = models.ForeignKey(
+        "vendors.VendorCompany", on_delete=models.PROTECT, related_name="issued_credentials"
+    )
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["issuer", "expires_at"], name="hub_credential_issuer_exp")]
+
+    def __str__(self) -> str:
+        return f"{self.jti} ({self.issuer})"
 
 
 class CredentialLink(models.Model):

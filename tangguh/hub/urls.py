@@ -9,4 +9,5 @@ urlpatterns = [
     path("masuk/kredensial/", views.credential_login_page, name="credential_login"),
     path("penyedia/kredensial/", views.credential_page, name="credential"),
     path("penyedia/kredensial/unduh/", views.credential_download, name="credential_download"),
+    path("penyedia/kredensial/cabut/", views.credential_revoke_page, name="credential_revoke"),
 ]

@@ -1,8 +1,10 @@
-"""Pages: logging in with a credential from another node, and a vendor downloading theirs."""
+"""Pages: logging in with a credential from another node, and a vendor downloading theirs,
+seeing those issued for their companies and revoking one."""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -16,6 +18,9 @@ from tangguh.hub.services.credentials import (
     MAX_CREDENTIAL_CHARS,
     credential_issue,
     credential_login,
+    credential_revoke,
+    credential_status,
+    credentials_of,
 )
 from tangguh.vendors.selectors import vendor_companies_of
 
@@ -54,9 +59,30 @@ def credential_login_page(request):
     return render(request, "hub/credential_login.html", {"form": form}, status=status)
 
 
+def _credential_context(user, error: str = "") -> dict:
+    issued = [(record, credential_status(record)) for record in credentials_of(user)]
+    return {"companies": vendor_companies_of(user), "issued": issued, "error": error}
+
+
 @login_required
 def credential_page(request):
-    return render(request, "hub/credential.html", {"companies": vendor_companies_of(request.user)})
+    return render(request, "hub/credential.html", _credential_context(request.user))
+
+
+@login_required
+@require_POST
+def credential_revoke_page(request):
+    try:
+        record = credential_revoke(actor=request.user, jti=request.POST.get("jti", ""))
+    except ServiceError as exc:
+        context = _credential_context(request.user, exc.message(get_language()))
+        return render(request, "hub/credential.html", context, status=exc.status)
+    messages.success(
+        request,
+        f"Kredensial dicabut / credential revoked: {record.jti}. Simpul lain menolaknya "
+        "setelah menarik daftar kunci / other nodes refuse it once they pull the trust list.",
+    )
+    return redirect("hub:credential")
 
 
 @login_required
@@ -70,7 +96,7 @@ def credential_download(request):
     except (ServiceError, ValueError) as exc:
         message = exc.message(get_language()) if isinstance(exc, ServiceError) else str(exc)
         status = exc.status if isinstance(exc, ServiceError) else 400
-        context = {"companies": vendor_companies_of(request.user), "error": message}
+        context = _credential_context(request.user, message)
         return render(request, "hub/credential.html", context, status=status)
     response = HttpResponse(issued.token + "\n", content_type="application/jose")
     response["Content-Disposition"] = f'attachment; filename="kredensial-{issued.company.nib}.jws"'

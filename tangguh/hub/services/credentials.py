@@ -5,9 +5,11 @@ while the national vendor registry and identity services are down (SPEC "Outage 
 
 The credential is a bearer secret for its lifetime (7 days by default): whoever holds the file
 can log in as that vendor on another node, as with a password. It is downloaded only by the
-vendor's own logged-in user, every issue is audited, and a leaked or stolen node key is
-withdrawn through the trust list (``revoked_kids``). See the ADR
-docs/decisions/0704-adapters-outbox-credentials.md.
+vendor's own logged-in user, every issue is recorded and audited, and a leaked or stolen node
+key is withdrawn through the trust list (``revoked_kids``). A single leaked credential is
+revoked at home (``credential_revoke``) and published in the home node's trust-list entry
+(``revoked_credentials``); another node refuses it once it has pulled or imported that list.
+See the ADR docs/decisions/0704-adapters-outbox-credentials.md.
 """
 
 from __future__ import annotations
@@ -23,19 +25,27 @@ from django.db import transaction
 
 from tangguh import clock
 from tangguh.accounts.models import User
+from tangguh.accounts.selectors import user_grants
 from tangguh.accounts.services.login import login_record_success
 from tangguh.accounts.services.throttle import throttle_check, throttle_record_failure
 from tangguh.accounts.services.users import role_grant_unchecked
 from tangguh.audit.services import audit_append
-from tangguh.core.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
+from tangguh.core.errors import (
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+)
 from tangguh.core.keys import Keyring, node_keyring
 from tangguh.core.signing import JwsError, b64url_decode, sign_payload, verify_jws
 from tangguh.domain.identifiers import IdentifierError, normalize_nib, normalize_npwp
-from tangguh.domain.roles import Role
-from tangguh.hub.models import CredentialLink, TrustedNode
+from tangguh.domain.roles import Permission, Role, is_allowed
+from tangguh.hub.models import CredentialLink, CredentialRecord, TrustedNode
 from tangguh.hub.services.trust import node_name
+from tangguh.organizations.selectors import scope_chain
 from tangguh.vendors.models import VendorCompany, VendorStatus
-from tangguh.vendors.selectors import vendor_companies_of
+from tangguh.vendors.selectors import vendor_companies_of, vendor_company_ids_of
 
 CREDENTIAL_TYPE = "tangguh.vendor_credential"
 MAX_CREDENTIAL_CHARS = 16_000
@@ -138,14 +148,108 @@ def credential_issue(
         },
     }
     token = sign_payload(payload, keyring=keyring)
-    audit_append(
-        actor=actor,
-        action="vendor.credential_issued",
-        object_type="vendor_company",
-        object_id=company.pk,
-        payload={"jti": jti, "kid": keyring.active().kid, "expires_at": expires.isoformat()},
-    )
+    kid = keyring.active().kid
+    with transaction.atomic():
+        # Recorded so that the holder can revoke it before it expires (the token is not kept).
+        CredentialRecord.objects.create(
+            jti=jti,
+            issuer=node,
+            kid=kid,
+            user=actor,
+            company=company,
+            issued_at=now,
+            expires_at=expires,
+        )
+        audit_append(
+            actor=actor,
+            action="vendor.credential_issued",
+            object_type="vendor_company",
+            object_id=company.pk,
+            payload={"jti": jti, "kid": kid, "expires_at": expires.isoformat()},
+        )
     return IssuedCredential(token, jti, node, company, now, expires)
+
+
+# --- revoking, at home ----------------------------------------------------------------------
+
+
+def credential_status(record: CredentialRecord) -> str:
+    """``revoked``, ``expired`` or ``active``."""
+    if record.revoked_at is not None:
+        return "revoked"
+    return "expired" if record.expires_at <= clock.now() else "active"
+
+
+def credentials_of(user: User, *, limit: int = 100) -> list[CredentialRecord]:
+    """The credentials this node issued for the companies ``user`` acts for, newest first:
+    any user of a company sees (and may revoke) its colleagues' credentials too."""
+    return list(
+        CredentialRecord.objects.select_related("user", "company")
+        .filter(company_id__in=vendor_company_ids_of(user))
+        .order_by("-issued_at", "-id")[:limit]
+    )
+
+
+def credential_revoke(*, actor: User, jti: str) -> CredentialRecord:
+    """Withdraw one credential before it expires (its file leaked or was lost). A user of the
+    credential's company or a node administrator may; revoking twice changes nothing. Other
+    nodes learn it from this node's trust-list entry when they next pull or import it."""
+    jti = (jti or "").strip()
+    record = CredentialRecord.objects.filter(jti=jti).first() if jti else None
+    if record is None:
+        raise NotFound(
+            "credential.unknown",
+            "Kredensial dengan jti ini tidak pernah diterbitkan simpul ini.",
+            "No credential with this jti was issued by this node.",
+            field="jti",
+        )
+    holder = record.company_id in vendor_company_ids_of(actor)
+    if not holder and not is_allowed(
+        user_grants(actor), Permission.MANAGE_NODE, scope_chain("node")
+    ):
+        audit_append(
+            actor=actor,
+            action="permission.denied",
+            object_type="permission",
+            object_id=Permission.MANAGE_NODE.value,
+            payload={"attempted": "credential.revoke", "scope": "node", "jti": jti},
+        )
+        raise PermissionDenied(
+            "credential.not_yours",
+            "Kredensial ini milik perusahaan lain; hanya penggunanya atau admin simpul yang "
+            "dapat mencabutnya.",
+            "This credential belongs to another company; only its users or a node "
+            "administrator can revoke it.",
+            field="jti",
+        )
+    with transaction.atomic():
+        record = CredentialRecord.objects.select_for_update().get(pk=record.pk)
+        if record.revoked_at is not None:
+            return record  # already revoked: nothing more to do, nothing more to audit
+        now = clock.now()
+        if record.expires_at <= now:
+            raise Conflict(
+                "credential.already_expired",
+                "Kredensial ini sudah kedaluwarsa; tidak perlu dicabut.",
+                "This credential has already expired; there is nothing to revoke.",
+                field="jti",
+            )
+        record.revoked_at = now
+        record.revoked_by = actor
+        record.save(update_fields=["revoked_at", "revoked_by"])
+        audit_append(
+            actor=actor,
+            action="vendor.credential_revoked",
+            object_type="vendor_company",
+            object_id=record.company_id,
+            payload={
+                "jti": record.jti,
+                "holder": record.user.username,
+                "by": "holder" if holder else "admin",
+                "expires_at": record.expires_at.isoformat(),
+            },
+        )
+    return record
 
 
 # --- verifying, offline -------------------------------------------------------------------
@@ -292,6 +396,12 @@ def credential_verify(token: str) -> VendorCredential:
             "A credential from a sandbox node is not valid here.",
         )
     claims = _claims(payload, issuer, verified.kid)
+    if any(entry.get("jti") == claims.jti for entry in trusted.revoked_credentials):
+        raise _refused(
+            "revoked",
+            "Kredensial ini telah dicabut oleh simpul asalnya; unduh yang baru dari sana.",
+            "This credential has been revoked by its home node; download a new one there.",
+        )
     now = clock.now()
     if claims.expires_at <= now:
         raise _refused(
@@ -392,8 +502,25 @@ def credential_login(*, token: str, address: str, channel: str) -> tuple[User, V
     throttle_check(username=name, address=address)
     try:
         claims = credential_verify(token)
-    except NotAuthenticated:
+    except NotAuthenticated as exc:
         throttle_record_failure(username=name, address=address)
+        if exc.code == "credential.revoked":
+            # A genuine but withdrawn credential is being used: its file leaked, or the vendor
+            # forgot. Recorded so that an administrator sees the attempt (the address stays
+            # out of the append-only log, as for every login; the throttle keeps it briefly).
+            _, unverified = _unverified_parts(token.strip())
+            user = unverified.get("user") or {}
+            audit_append(
+                actor=f"credential:{unverified.get('iss')}",
+                action="auth.credential_revoked_refused",
+                object_type="vendor_credential",
+                object_id=str(unverified.get("jti")),
+                payload={
+                    "home_node": unverified.get("iss"),
+                    "home_username": user.get("username"),
+                    "channel": channel,
+                },
+            )
         raise
     actor = f"credential:{claims.node}"
     now = clock.now()

@@ -5,10 +5,20 @@ File format (also what the hub serves at ``GET /nodes`` and ``tangguh hub trust 
 writes for this node)::
 
     {"nodes": [{"name": "LPSE Kabupaten Mimika", "jwks": {"keys": [...]},
-                "revoked_kids": ["..."]}]}
+                "revoked_kids": ["..."],
+                "revoked_credentials": [{"jti": "...", "exp": 1719795600}]}]}
 
-A revocation is sticky: a later list that omits a revoked kid does not make it good again,
-because a stolen key must stay refused even if an old list is imported after the news.
+``revoked_credentials`` are single vendor credentials the node itself issued and then revoked
+(``exp`` is the credential's own expiry, Unix seconds); a node lists only those not yet expired,
+and an importer forgets them once expired, since an expired credential is refused anyway.
+
+An entry is not signed on its own: it is exactly as trustworthy as the channel it came through
+(the administrators' file exchange, or the hub), for its revocations as for its keys. A
+revocation can only make a node refuse more, never let anyone in.
+
+A revocation is sticky: a later list that omits a revoked kid or credential does not make it
+good again, because a stolen key or a leaked credential must stay refused even if an old list
+is imported after the news.
 """
 
 from __future__ import annotations
@@ -20,8 +30,8 @@ from django.db import transaction
 from tangguh import clock
 from tangguh.audit.services import audit_append
 from tangguh.core.errors import InvalidInput, NotFound
-from tangguh.core.keys import node_keyring
-from tangguh.hub.models import TrustedNode
+from tangguh.core.keys import Keyring, node_keyring
+from tangguh.hub.models import CredentialRecord, TrustedNode
 from tangguh.organizations.selectors import node_get
 
 MAX_TRUST_BYTES = 5 * 1024 * 1024
@@ -34,9 +44,22 @@ def node_name() -> str:
     return node.name if node is not None else settings.TANGGUH_NODE_NAME
 
 
-def trust_entry_own() -> dict:
-    """This node's entry, to hand to other nodes or the hub."""
-    return {"name": node_name(), "jwks": node_keyring().jwks(), "revoked_kids": []}
+def trust_entry_own(*, keyring: Keyring | None = None, node: str | None = None) -> dict:
+    """This node's entry, to hand to other nodes or the hub: its keys and the credentials it
+    issued and revoked that have not expired yet. ``keyring`` and ``node`` default to this
+    node's (tests play a second node with them)."""
+    node = node or node_name()
+    revoked = CredentialRecord.objects.filter(
+        issuer=node, revoked_at__isnull=False, expires_at__gt=clock.now()
+    ).order_by("expires_at", "jti")
+    return {
+        "name": node,
+        "jwks": (keyring or node_keyring()).jwks(),
+        "revoked_kids": [],
+        "revoked_credentials": [
+            {"jti": record.jti, "exp": int(record.expires_at.timestamp())} for record in revoked
+        ],
+    }
 
 
 def _refuse(detail_id: str, detail_en: str) -> InvalidInput:
@@ -81,7 +104,48 @@ def _entry(raw: object, number: int) -> dict:
             f"entry {number}: revoked_kids must be a list",
         )
     revoked = sorted(set(revoked) | {k["kid"] for k in clean if k.get("status") == "revoked"})
-    return {"name": name.strip(), "jwks": {"keys": clean}, "revoked_kids": revoked}
+    return {
+        "name": name.strip(),
+        "jwks": {"keys": clean},
+        "revoked_kids": revoked,
+        "revoked_credentials": _revoked_credentials(raw.get("revoked_credentials"), number),
+    }
+
+
+def _revoked_credentials(raw: object, number: int) -> dict[str, int]:
+    """``[{"jti", "exp"}]`` as ``{jti: exp}``."""
+    if raw is None:
+        return {}
+    bad = _refuse(
+        f"entri {number}: revoked_credentials harus daftar {{jti, exp}}",
+        f"entry {number}: revoked_credentials must be a list of {{jti, exp}}",
+    )
+    if not isinstance(raw, list):
+        raise bad
+    found: dict[str, int] = {}
+    for item in raw:
+        if not isinstance(item, dict):
+            raise bad
+        jti, exp = item.get("jti"), item.get("exp")
+        if not isinstance(jti, str) or not 1 <= len(jti) <= 64:
+            raise bad
+        if not isinstance(exp, int) or isinstance(exp, bool):
+            raise bad
+        found[jti] = max(exp, found.get(jti, exp))
+    return found
+
+
+def _merge_revoked_credentials(stored: list, listed: dict[str, int]) -> list[dict]:
+    """What was revoked before stays revoked (sticky); the expired are forgotten."""
+    now = int(clock.now().timestamp())
+    merged = {entry["jti"]: entry["exp"] for entry in stored}
+    for jti, exp in listed.items():
+        merged[jti] = max(exp, merged.get(jti, exp))
+    return [
+        {"jti": jti, "exp": exp}
+        for jti, exp in sorted(merged.items(), key=lambda item: (item[1], item[0]))
+        if exp > now
+    ]
 
 
 def trust_parse(data: bytes) -> list[dict]:
@@ -115,12 +179,18 @@ def trust_import_unchecked(*, actor: object, entries: list[dict], source: str) -
                     name=entry["name"],
                     jwks=entry["jwks"],
                     revoked_kids=entry["revoked_kids"],
+                    revoked_credentials=_merge_revoked_credentials(
+                        [], entry["revoked_credentials"]
+                    ),
                     source=source,
                     imported_at=now,
                 )
                 added.append(entry["name"])
                 continue
             existing.revoked_kids = sorted(set(existing.revoked_kids) | set(entry["revoked_kids"]))
+            existing.revoked_credentials = _merge_revoked_credentials(
+                existing.revoked_credentials, entry["revoked_credentials"]
+            )
             existing.jwks = entry["jwks"]
             existing.source = source
             existing.imported_at = now
