@@ -136,6 +136,18 @@ def connect(settings, url: str) -> None:
         setattr(settings, name, url)
 
 
+def connect_known(settings, national: FakeNational) -> None:
+    """Connect to the hub and let a first push deliver this node's own trust-list entry, as on
+    any node connected for a while (tests/test_hub_trust_push.py), so that a test then sees
+    only the messages it makes."""
+    connect(settings, national.url)
+    assert outbox_push().delivered == 1
+    assert [key for key in national.posts if key.startswith("trust:")] == list(national.posts)
+    national.posts.clear()
+    national.bodies.clear()
+    national.requests.clear()
+
+
 @pytest.fixture(autouse=True)
 def _own_keys(settings, tmp_path):
     settings.TANGGUH_SIGNING_KEY_DIR = tmp_path / "keys"
@@ -155,10 +167,10 @@ def _release(number: int) -> NewRelease:
 
 
 def test_a_checkpoint_waits_in_the_outbox_and_is_retried_with_back_off(settings, clock, national):
-    connect(settings, national.url)
+    connect_known(settings, national)
     national.failing = True
     checkpoint = checkpoint_make()
-    (message,) = Outbox.objects.all()  # written with the checkpoint
+    (message,) = Outbox.objects.filter(delivered_at__isnull=True)  # written with the checkpoint
     assert message.kind == "audit.checkpoint" and message.payload["token"] == checkpoint.token
 
     first = outbox_push()
@@ -207,9 +219,11 @@ def test_a_refused_connection_loses_nothing(settings, clock):
     connect(settings, refusing_url())
     checkpoint_make()
     report = outbox_push()
-    assert report.failed == 1 and report.waiting == 1
-    message = Outbox.objects.get()
+    # the checkpoint and this node's own trust-list entry (queued by the push) both wait
+    assert report.failed == 1 and report.waiting == 2
+    message = Outbox.objects.get(kind="audit.checkpoint")
     assert message.delivered_at is None and "failed" in message.last_error
+    assert Outbox.objects.get(kind="trust.entry").delivered_at is None
 
 
 def test_without_a_hub_url_nothing_is_queued(settings, clock):
@@ -220,7 +234,7 @@ def test_without_a_hub_url_nothing_is_queued(settings, clock):
 
 
 def test_releases_go_out_in_feed_order_each_once(settings, clock, national):
-    connect(settings, national.url)
+    connect_known(settings, national)
     releases_append(releases=[_release(1), _release(2)])
     national.failing = True
     assert outbox_push().failed == 1
@@ -244,9 +258,9 @@ def test_releases_go_out_in_feed_order_each_once(settings, clock, national):
 
 
 def test_two_runs_never_send_the_same_message(settings, clock, national):
-    connect(settings, national.url)
+    connect_known(settings, national)
     checkpoint_make()
-    message = Outbox.objects.get()
+    message = Outbox.objects.get(delivered_at__isnull=True)
     # another run claimed it a moment ago and is still sending
     Outbox.objects.filter(pk=message.pk).update(claimed_until=clock.now() + timedelta(minutes=5))
     assert outbox_push().delivered == 0 and not national.posts
@@ -363,11 +377,12 @@ def test_the_administrator_sees_services_and_outbox(api, org, settings, clock):
     assert hub["connected"] is True and hub["last_ok_at"] is None and hub["last_error"]
     assert body["outbox"] == [
         {
-            "kind": "audit.checkpoint",
+            "kind": kind,
             "waiting": 1,
             "delivered": 0,
-            "oldest_waiting_at": body["outbox"][0]["oldest_waiting_at"],
+            "oldest_waiting_at": body["outbox"][number]["oldest_waiting_at"],
         }
+        for number, kind in enumerate(("audit.checkpoint", "trust.entry"))
     ]
     vendor = api.token_for(org.users[Role.VENDOR])
     assert api.call("GET", "/hub/status", token=vendor).status_code == 403

@@ -7,8 +7,9 @@ request of a user, so a service that is slow or down delays nothing but the next
 Wire format (JSON over HTTPS; see docs/operations.md "National services"):
 
 - open-data hub (``TANGGUH_HUB_URL``): ``POST /releases`` (one OCDS release with its feed
-  position), ``POST /checkpoints`` (one signed checkpoint), ``GET /nodes`` (the trust list:
-  ``{"nodes": [{"name", "jwks", "revoked_kids", "revoked_credentials"}]}``);
+  position), ``POST /checkpoints`` (one signed checkpoint), ``POST /trust/entries`` (this
+  node's own trust-list entry, signed: ``{"node", "sha256", "token"}``), ``GET /nodes`` (the
+  trust list: ``{"nodes": [{"name", "jwks", "revoked_kids", "revoked_credentials"}]}``);
 - vendor registry SIKaP (``TANGGUH_SIKAP_URL``): ``GET /vendors?since=CURSOR`` →
   ``{"vendors": [{"nib", "name", "status", …}], "cursor": "…"}``;
 - blacklist Daftar Hitam (``TANGGUH_BLACKLIST_URL``): ``GET /export`` → the national export
@@ -102,10 +103,14 @@ class Adapter:
 
 
 class OpenDataHub(Adapter):
-    """The national open-data hub: receives our releases and checkpoints, serves the trust
-    list of node keys."""
+    """The national open-data hub: receives our releases, checkpoints and own trust-list entry,
+    serves the trust list of node keys."""
 
-    PATHS = {"ocds.release": "/releases", "audit.checkpoint": "/checkpoints"}
+    PATHS = {
+        "ocds.release": "/releases",
+        "audit.checkpoint": "/checkpoints",
+        "trust.entry": "/trust/entries",
+    }
 
     def deliver(self, *, kind: str, key: str, payload: dict) -> None:
         self._request("POST", self.PATHS[kind], body=payload, key=key)
@@ -144,4 +149,8 @@ SIRUP = PlanData("sirup", "TANGGUH_SIRUP_URL", "SiRUP (rencana umum pengadaan)",
 ADAPTERS: tuple[Adapter, ...] = (HUB, SIKAP, DAFTAR_HITAM, SIRUP)
 
 # Which adapter carries each kind of outgoing message.
-KIND_ADAPTER: dict[str, OpenDataHub] = {"ocds.release": HUB, "audit.checkpoint": HUB}
+KIND_ADAPTER: dict[str, OpenDataHub] = {
+    "ocds.release": HUB,
+    "audit.checkpoint": HUB,
+    "trust.entry": HUB,
+}

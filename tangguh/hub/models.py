@@ -10,7 +10,7 @@ class Outbox(models.Model):
     message delivered again after a crash between the POST and our commit is recognised by the
     receiver, so each is taken once."""
 
-    kind = models.CharField(max_length=40)  # ocds.release | audit.checkpoint
+    kind = models.CharField(max_length=40)  # ocds.release | audit.checkpoint | trust.entry
     key = models.CharField(max_length=200, unique=True)
     payload = models.JSONField()
     created_at = models.DateTimeField()

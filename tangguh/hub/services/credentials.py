@@ -8,7 +8,8 @@ can log in as that vendor on another node, as with a password. It is downloaded 
 vendor's own logged-in user, every issue is recorded and audited, and a leaked or stolen node
 key is withdrawn through the trust list (``revoked_kids``). A single leaked credential is
 revoked at home (``credential_revoke``) and published in the home node's trust-list entry
-(``revoked_credentials``); another node refuses it once it has pulled or imported that list.
+(``revoked_credentials``), which is queued for the hub in the same transaction; another node
+refuses it once it has pulled or imported that list.
 See the ADR docs/decisions/0704-adapters-outbox-credentials.md.
 """
 
@@ -42,6 +43,7 @@ from tangguh.core.signing import JwsError, b64url_decode, sign_payload, verify_j
 from tangguh.domain.identifiers import IdentifierError, normalize_nib, normalize_npwp
 from tangguh.domain.roles import Permission, Role, is_allowed
 from tangguh.hub.models import CredentialLink, CredentialRecord, TrustedNode
+from tangguh.hub.services.outbox import trust_entry_enqueue
 from tangguh.hub.services.trust import node_name
 from tangguh.organizations.selectors import scope_chain
 from tangguh.vendors.models import VendorCompany, VendorStatus
@@ -193,7 +195,8 @@ def credentials_of(user: User, *, limit: int = 100) -> list[CredentialRecord]:
 def credential_revoke(*, actor: User, jti: str) -> CredentialRecord:
     """Withdraw one credential before it expires (its file leaked or was lost). A user of the
     credential's company or a node administrator may; revoking twice changes nothing. Other
-    nodes learn it from this node's trust-list entry when they next pull or import it."""
+    nodes learn it from this node's trust-list entry when they next pull or import it; with the
+    hub connected, the new entry is queued for it with the revocation (one transaction)."""
     jti = (jti or "").strip()
     record = CredentialRecord.objects.filter(jti=jti).first() if jti else None
     if record is None:
@@ -249,6 +252,8 @@ def credential_revoke(*, actor: User, jti: str) -> CredentialRecord:
                 "expires_at": record.expires_at.isoformat(),
             },
         )
+        # Queued with the revocation: it reaches the hub exactly when the revocation committed.
+        trust_entry_enqueue()
     return record
 
 

@@ -4,28 +4,39 @@ delivered later by ``tangguh hub push`` with retries and exponential back-off.
 Two ways in, both lossless:
 
 - ``outbox_enqueue`` inside the caller's transaction (signed checkpoints, from
-  ``checkpoint_make``): the message exists exactly when the change committed;
+  ``checkpoint_make``; this node's own trust-list entry, from ``credential_revoke``): the
+  message exists exactly when the change committed;
 - OCDS releases are already a transactional log of their own (``opendata.Release``, dense
   positions in commit order, written in the transaction of the tender change), so the push
   copies every release past the ``ocds.enqueued`` cursor into the outbox first, in one
   transaction with the cursor. Nothing between the feed and the outbox can be lost or
   copied twice.
+
+The node's own trust-list entry is also compared with the last one queued at every push
+(``trust_entry_enqueue``): that catches the changes that are no database transaction (``tangguh
+keys rotate`` writes key files), a revoked credential leaving the entry when it expires, two
+revocations whose transactions each saw only their own, and a hub configured later.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 
+import rfc8785
 from django.db import transaction
 from django.db.models import Q
 
 from tangguh import clock
 from tangguh.audit.models import Checkpoint
+from tangguh.core.keys import Keyring
+from tangguh.core.signing import sign_payload
 from tangguh.hub.adapters import HUB, KIND_ADAPTER, AdapterError
 from tangguh.hub.models import HubCursor, Outbox
 from tangguh.hub.services.state import adapter_failed, adapter_ok
+from tangguh.hub.services.trust import node_name, trust_entry_own
 from tangguh.opendata.models import Release
 
 # Back-off after the n-th failed attempt: 30 s, 1 min, 2 min, … capped at 6 hours, so a hub
@@ -37,6 +48,7 @@ BACKOFF_CAP = dt.timedelta(hours=6)
 CLAIM = dt.timedelta(minutes=5)
 RELEASE_BATCH = 1000
 ENQUEUED_CURSOR = "ocds.enqueued"
+TRUST_ENTRY_TYPE = "tangguh.trust_entry"
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -75,6 +87,51 @@ def checkpoint_enqueue(*, checkpoint: Checkpoint, node: str) -> Outbox | None:
             "kid": checkpoint.kid,
             "token": checkpoint.token,
         },
+    )
+
+
+def trust_entry_digest(entry: dict) -> str:
+    """SHA-256 of the entry in canonical JSON (RFC 8785), so the hub can recompute it."""
+    return hashlib.sha256(rfc8785.dumps(entry)).hexdigest()
+
+
+def trust_entry_enqueue(
+    *, keyring: Keyring | None = None, node: str | None = None
+) -> Outbox | None:
+    """Queue this node's own trust-list entry (name, JWKS, revoked kids and credentials) for the
+    hub when it differs from the last one queued; ``None`` when unchanged or the hub is not
+    connected. Called inside the transaction of the change (``credential_revoke``) and by every
+    push. The entry travels signed by the node key (compact JWS, ``typ tangguh.trust_entry``),
+    so the hub can check it against the key it already trusts for this node.
+
+    The key is ``trust:<node>:<sha256 of the canonical entry>``: it changes with the content, so
+    each new entry is delivered once. An entry equal to an older one but not to the last (a
+    revocation that expired) gets a numbered key, so the hub still ends with the current one."""
+    if not HUB.connected:
+        return None
+    node = node or node_name()
+    entry = trust_entry_own(keyring=keyring, node=node)
+    digest = trust_entry_digest(entry)
+    # 200 characters for the key: a node name is far shorter; cut it rather than fail.
+    prefix = f"trust:{node[:120]}:"
+    last = Outbox.objects.filter(kind="trust.entry", key__startswith=prefix).order_by("-id").first()
+    if last is not None and last.payload.get("sha256") == digest:
+        return None
+    key = prefix + digest
+    if Outbox.objects.filter(key=key).exists():
+        key += f":{Outbox.objects.filter(key__startswith=key).count() + 1}"
+    token = sign_payload(
+        {
+            "typ": TRUST_ENTRY_TYPE,
+            "iss": node,
+            "iat": int(clock.now().timestamp()),
+            "sha256": digest,
+            "entry": entry,
+        },
+        keyring=keyring,
+    )
+    return outbox_enqueue(
+        kind="trust.entry", key=key, payload={"node": node, "sha256": digest, "token": token}
     )
 
 
@@ -149,6 +206,7 @@ def outbox_push(*, limit: int = 1000) -> PushReport:
     of its messages wait for the next run: one request per run to a service that is down."""
     report = PushReport()
     outbox_enqueue_releases()
+    trust_entry_enqueue()
     now = clock.now()
     down: set[str] = set()
     due = Outbox.objects.filter(delivered_at__isnull=True, next_attempt_at__lte=now)

@@ -12,8 +12,10 @@ writes for this node)::
 (``exp`` is the credential's own expiry, Unix seconds); a node lists only those not yet expired,
 and an importer forgets them once expired, since an expired credential is refused anyway.
 
-An entry is not signed on its own: it is exactly as trustworthy as the channel it came through
-(the administrators' file exchange, or the hub), for its revocations as for its keys. A
+An entry in a file or in the hub's list is not signed on its own: it is exactly as trustworthy
+as the channel it came through (the administrators' file exchange, or the hub), for its
+revocations as for its keys. (What this node pushes to the hub is signed with its node key, so
+the hub can check it: ``outbox.trust_entry_enqueue``.) A
 revocation can only make a node refuse more, never let anyone in.
 
 A revocation is sticky: a later list that omits a revoked kid or credential does not make it
