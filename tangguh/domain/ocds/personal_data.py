@@ -10,6 +10,9 @@ The patterns are deliberately narrow where they must not touch public identifier
 - NPWP: the 15-digit form (99.999.999.9-999.999, dotted or bare) whose taxpayer-type digits
   04 to 09 mark a person (01 to 03 are companies); the 16-digit form of a person is their NIK.
 - Telephone: an Indonesian number, +62/62/0 then a mobile (8…) or area code, 9 to 14 digits.
+  Not inside a key fingerprint (five or more groups of four hex characters, as
+  ``tangguh.domain.sealing.fingerprint`` writes them): "0700 8473 0028 …" is a fingerprint whose
+  first groups happen to be digits, and no phone number has five groups of four.
 Tender codes (202400017), amounts (JSON numbers, never scanned) and dates do not match.
 """
 
@@ -35,6 +38,8 @@ _PHONE = re.compile(
     r"(?:8\d{1,3}|[2-79]\d{1,3}\)?)"
     r"(?:[\s.-]?\d{2,5}){1,3}" + _NOT_HEX_AFTER
 )
+
+_FINGERPRINT = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{4}(?: [0-9a-fA-F]{4}){4,}(?![0-9A-Za-z])")
 
 
 @dataclass(frozen=True)
@@ -71,8 +76,10 @@ def scan_text(text: str) -> Iterator[tuple[str, str, int, int]]:
     for match in _NPWP_BARE.finditer(text):
         if _personal_npwp(match.group(1)):
             yield "npwp", match.group(0), match.start(), match.end()
+    fingerprints = [m.span() for m in _FINGERPRINT.finditer(text)]
     for match in _PHONE.finditer(text):
-        if 9 <= _phone_digits(match.group(0)) <= 14:
+        inside = any(a <= match.start() and match.end() <= b for a, b in fingerprints)
+        if not inside and 9 <= _phone_digits(match.group(0)) <= 14:
             yield "phone", match.group(0), match.start(), match.end()
 
 
