@@ -430,8 +430,9 @@ def test_award_contract_and_failure_mappings_pass_libcoveocds():
 
 
 def test_an_extension_that_cannot_be_read_is_named_not_ignored():
-    """libcoveocds passes a package whose extension it cannot fetch; our check names it, both
-    for a URL the offline mirror does not hold and one the extension registry cannot resolve."""
+    """libcoveocds passes a package whose extension it cannot fetch; our check names it: a URL
+    the offline mirror does not hold, one whose scheme the extension registry refuses, and one
+    that does not name an ``extension.json`` (the registry raises NotImplementedError)."""
     package = {
         "uri": "https://lpse.example/p",
         "version": "1.1",
@@ -440,8 +441,9 @@ def test_an_extension_that_cannot_be_read_is_named_not_ignored():
         "extensions": [
             "https://extensions.example.invalid/ocds_nothing/v1/extension.json",
             "not a url",
+            "https://extensions.example.invalid/ocds_nothing/v1/schema.json",
         ],
         "releases": [],
     }
     errors = validated(package).errors
-    assert sum("cannot be read" in e for e in errors) == 2, errors
+    assert sum("cannot be read" in e for e in errors) == 3, errors

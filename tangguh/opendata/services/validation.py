@@ -172,8 +172,8 @@ def _extension_problems(urls: object) -> tuple[list[str], list[str]]:
                     json.loads(extension.remote("release-schema.json"))
         except (
             OCDSExtensionRegistryError,  # DoesNotExist, UnsupportedSchemeError, ...
-            # ocdsextensionregistry's way of saying it cannot resolve a URL it does not
-            # recognise (util.py, extension_version.py): a problem of the package, not ours.
+            # ocdsextensionregistry's way of saying a URL names no extension.json it can
+            # resolve (ExtensionVersion.get_url): a problem of the package, not ours.
             NotImplementedError,
             requests.RequestException,
             zipfile.BadZipFile,
