@@ -11,11 +11,11 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from tangguh.bids.models import ClosingStatement, Envelope, EnvelopeName, SealingKey
-from tangguh.core.calendar import node_calendar
-from tangguh.domain.evaluation.guarantees import bid_guarantee_minimum, bid_guarantee_required
-from tangguh.domain.rulesets import RULESETS, RuleSet, ruleset_by_code, ruleset_in_force
+from tangguh.domain.evaluation.guarantees import bid_guarantee_minimum
+from tangguh.domain.rulesets import RULESETS, RuleSet
 from tangguh.organizations.selectors import node_get
 from tangguh.tenders.models import Tender
+from tangguh.tenders.selectors import tender_bid_guarantee_required, tender_ruleset
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
 
@@ -119,16 +119,12 @@ class BidGuaranteeRule:
     minimum: Decimal | None  # the legal floor (1% of the HPS) when required
 
 
-def tender_ruleset(tender: Tender) -> RuleSet:
-    """The rule set the tender pinned at its announcement (RULES.md), or the one in force then.
-
-    A tender older than every encoded regime (or pinned to a code no longer known) takes the
-    oldest one rather than failing: the guarantee rule is a hint on the sealing page and a
-    finding at the opening, neither of which may stop."""
+def _ruleset_or_oldest(tender: Tender) -> RuleSet:
+    """The tender's rule set (``tender_ruleset``); a tender older than every encoded regime (or
+    pinned to a code no longer known) takes the oldest one rather than failing: the guarantee
+    rule is a hint on the sealing page and a finding at the opening, neither of which may stop."""
     try:
-        if tender.ruleset_code:
-            return ruleset_by_code(tender.ruleset_code)
-        return ruleset_in_force(node_calendar().local(tender.announced_at))
+        return tender_ruleset(tender)
     except LookupError:  # NoRuleSetInForce too
         return RULESETS[0]
 
@@ -139,9 +135,9 @@ def bid_guarantee_rule(tender: Tender, envelope: str) -> BidGuaranteeRule:
     with the administrative part: ``offer``, or ``technical`` in a two-file tender)."""
     package = tender.package
     hps = Decimal(package.owner_estimate)
-    ruleset = tender_ruleset(tender)
-    required = envelope != EnvelopeName.PRICE.value and bid_guarantee_required(
-        hps=hps, category=package.category, ruleset=ruleset
+    ruleset = _ruleset_or_oldest(tender)
+    required = envelope != EnvelopeName.PRICE.value and tender_bid_guarantee_required(
+        tender=tender, ruleset=ruleset
     )
     return BidGuaranteeRule(
         required=required,

@@ -4,16 +4,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from tangguh import clock
 from tangguh.accounts.selectors import user_grants
+from tangguh.core.calendar import node_calendar
 from tangguh.core.errors import NotFound
+from tangguh.domain.evaluation.guarantees import bid_guarantee_required
 from tangguh.domain.methods import Method, StageKind
 from tangguh.domain.phase import Decisions, Phase, PhaseAt, phase
 from tangguh.domain.roles import Permission, is_allowed
+from tangguh.domain.rulesets import RuleSet, ruleset_by_code, ruleset_in_force
 from tangguh.domain.schedule import Schedule, Stage
 from tangguh.organizations.selectors import scope_chain
 from tangguh.tenders.models import Tender
+
+
+def tender_ruleset(tender: Tender) -> RuleSet:
+    """The rule set the tender pinned at its announcement (RULES.md), or, for a tender that
+    has none recorded, the one in force at its announcement."""
+    if tender.ruleset_code:
+        return ruleset_by_code(tender.ruleset_code)
+    return ruleset_in_force(node_calendar().local(tender.announced_at))
+
+
+def tender_bid_guarantee_required(*, tender: Tender, ruleset: RuleSet) -> bool:
+    """Whether the tender's bids must carry a bid guarantee under ``ruleset`` (RULES.md "Bid
+    guarantee": works with an HPS, the package's owner estimate, above the rule set's
+    threshold): its schedule then needs the bid window for a guarantee, its sealing page says
+    so, and its opening and evaluation check each guarantee."""
+    package = tender.package
+    return bid_guarantee_required(
+        hps=Decimal(package.owner_estimate), category=package.category, ruleset=ruleset
+    )
 
 
 def tender_schedule(tender: Tender) -> Schedule:

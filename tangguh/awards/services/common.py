@@ -15,10 +15,8 @@ from tangguh.awards.models import Award, AwardStatus
 from tangguh.awards.selectors import current_award
 from tangguh.bids.services.opening import is_committee_member
 from tangguh.bids.services.upload import lock_tender
-from tangguh.core.calendar import node_calendar
 from tangguh.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from tangguh.domain.roles import Permission, Role
-from tangguh.domain.rulesets import RuleSet, ruleset_by_code, ruleset_in_force
 from tangguh.notifications.messages import Message
 from tangguh.notifications.selectors import company_users, tender_participant_users
 from tangguh.notifications.services import notification_send
@@ -111,14 +109,6 @@ def conflict(code: str, message_id: str, message_en: str, field: str | None = No
 
 def not_found(code: str, what_id: str, what_en: str) -> NotFound:
     return NotFound(code, f"{what_id} tidak ditemukan.", f"No such {what_en}.")
-
-
-def tender_rules(tender: Tender) -> RuleSet:
-    """The rule set the tender pinned at its announcement (RULES.md), or, for a tender that
-    has none recorded, the one in force at its announcement."""
-    if tender.ruleset_code:
-        return ruleset_by_code(tender.ruleset_code)
-    return ruleset_in_force(node_calendar().local(tender.announced_at))
 
 
 def tell_company(*, company_id: int, tender: Tender, message: Message) -> int:

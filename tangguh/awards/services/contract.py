@@ -21,7 +21,6 @@ from tangguh.awards.services.common import (
     tell_company,
     tell_participants,
     tender_locked,
-    tender_rules,
 )
 from tangguh.awards.services.objections import appeal_deadline
 from tangguh.core.calendar import node_calendar
@@ -31,6 +30,7 @@ from tangguh.domain.roles import Permission
 from tangguh.notifications.messages import message_compose
 from tangguh.tenders.models import Tender
 from tangguh.tenders.publication import tender_published
+from tangguh.tenders.selectors import tender_ruleset
 
 
 def objection_period_end(tender: Tender, award) -> dt.datetime | None:
@@ -80,7 +80,7 @@ def sppbj_issue(*, actor: User, tender: Tender, number: str) -> Sppbj:
                 "The SPPBJ is issued after the objection (and appeal) period ends and every "
                 "objection is answered.",
             )
-        rules = tender_rules(tender)
+        rules = tender_ruleset(tender)
         due = node_calendar().add_working_days(end, rules.days("sppbj_max_working_days"))
         sppbj = Sppbj.objects.create(
             tender=tender,

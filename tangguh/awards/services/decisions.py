@@ -49,7 +49,6 @@ from tangguh.awards.services.common import (
     require_work_unit,
     tell_participants,
     tender_locked,
-    tender_rules,
 )
 from tangguh.awards.services.workspace import require_evaluation_open
 from tangguh.clarification.pdf import render_pdf
@@ -61,6 +60,7 @@ from tangguh.notifications.messages import message_compose
 from tangguh.organizations.selectors import node_get
 from tangguh.tenders.models import DocumentKind, Tender
 from tangguh.tenders.publication import tender_published
+from tangguh.tenders.selectors import tender_ruleset
 from tangguh.tenders.services.documents import document_record, document_store
 from tangguh.tenders.services.retender import tender_retender
 from tangguh.vendors.models import VendorCompany
@@ -411,7 +411,7 @@ def minute_decide(*, actor: User, tender: Tender, minute_id: int) -> Minute:
 
 def pa_threshold(tender: Tender):
     """Above this the PA/KPA decides the award (RULES.md "Award by PA/KPA", S)."""
-    rules = tender_rules(tender)
+    rules = tender_ruleset(tender)
     key = (
         "award_by_pa_limit_consultancy"
         if tender.package.category == "consultancy"
@@ -452,7 +452,7 @@ def _announce(*, actor: User, tender: Tender, award: Award) -> None:
     """Announce the winner and reserves publicly and open the objection window: the window's
     days after the announcement, the answers' after the window, each ending on a working day
     (RULES.md "Time": objection window 5 calendar days, answers within 3; SDP)."""
-    rules = tender_rules(tender)
+    rules = tender_ruleset(tender)
     calendar = node_calendar()
     now = clock.now()
     award.status = AwardStatus.ANNOUNCED

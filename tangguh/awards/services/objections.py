@@ -30,7 +30,6 @@ from tangguh.awards.services.common import (
     tell_committee,
     tell_company,
     tender_locked,
-    tender_rules,
 )
 from tangguh.core.calendar import node_calendar
 from tangguh.core.errors import PermissionDenied
@@ -40,6 +39,7 @@ from tangguh.notifications.messages import message_compose
 from tangguh.outages.models import Outage
 from tangguh.tenders.models import Tender
 from tangguh.tenders.publication import tender_published
+from tangguh.tenders.selectors import tender_ruleset
 from tangguh.tenders.services.documents import document_store
 from tangguh.vendors.models import VendorCompany
 from tangguh.vendors.selectors import vendor_companies_of
@@ -269,14 +269,14 @@ def objection_answer(
 
 
 def appeal_deadline(tender: Tender, objection: Objection):
-    rules = tender_rules(tender)
+    rules = tender_ruleset(tender)
     return node_calendar().add_calendar_days(
         objection.answered_at, rules.days("appeal_window_days")
     )
 
 
 def appeal_guarantee_amount(tender: Tender):
-    rules = tender_rules(tender)
+    rules = tender_ruleset(tender)
     return percent_of(tender.package.owner_estimate, rules.amount("appeal_guarantee_percent"))
 
 
@@ -373,7 +373,7 @@ def appeal_guarantee_confirm(*, actor: User, tender: Tender, appeal_id: int) -> 
                 "The guarantee is already confirmed.",
             )
         now = clock.now()
-        rules = tender_rules(tender)
+        rules = tender_ruleset(tender)
         appeal.guarantee_confirmed_by = actor
         appeal.guarantee_confirmed_at = now
         appeal.answer_due = node_calendar().add_calendar_days(

@@ -42,8 +42,7 @@ from tangguh.outages.models import (
 from tangguh.outages.selectors import as_domain, opening_begun
 from tangguh.tenders.models import ScheduleChange, Tender, TenderStage
 from tangguh.tenders.publication import tender_published
-from tangguh.tenders.selectors import tender_schedule
-from tangguh.tenders.services.setup import tender_bid_guarantee_required
+from tangguh.tenders.selectors import tender_bid_guarantee_required, tender_schedule
 
 TOO_LATE = "outage.extension_too_late"
 SOURCE_LABELS = {

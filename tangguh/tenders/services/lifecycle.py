@@ -25,12 +25,9 @@ from tangguh.domain.schedule_change import (
 from tangguh.domain.schedule_validation import Severity, validate
 from tangguh.tenders.models import ScheduleChange, Tender, TenderStage
 from tangguh.tenders.publication import tender_published
-from tangguh.tenders.selectors import tender_schedule
+from tangguh.tenders.selectors import tender_bid_guarantee_required, tender_schedule
 from tangguh.tenders.services.common import require_draft, require_live, tender_for_committee
-from tangguh.tenders.services.setup import (
-    schedule_violations_error,
-    tender_bid_guarantee_required,
-)
+from tangguh.tenders.services.setup import schedule_violations_error
 
 
 def tender_announce(*, actor: User, tender_id: int) -> Tender:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
@@ -13,15 +12,15 @@ from tangguh.accounts.services.permissions import permission_require
 from tangguh.audit.services import audit_append
 from tangguh.core.calendar import node_calendar
 from tangguh.core.errors import Conflict, InvalidInput, NotFound
-from tangguh.domain.evaluation.guarantees import bid_guarantee_required
 from tangguh.domain.methods import Method, StageKind
 from tangguh.domain.roles import Permission
-from tangguh.domain.rulesets import RuleSet, ruleset_in_force
+from tangguh.domain.rulesets import ruleset_in_force
 from tangguh.domain.schedule import Schedule, Stage
 from tangguh.domain.schedule_proposal import propose_schedule
 from tangguh.domain.schedule_validation import Severity, stage_times_valid, validate
 from tangguh.planning.models import Category, Package
 from tangguh.tenders.models import EvaluationMethod, Tender, TenderStage
+from tangguh.tenders.selectors import tender_bid_guarantee_required
 from tangguh.tenders.services.common import require_draft, tender_for_committee
 
 # Small-business reservation: packages up to Rp15 miliar (Perpres 12/2021 Ps 65(4)).
@@ -231,16 +230,6 @@ def schedule_violations_error(violations) -> InvalidInput:
             }
             for v in violations
         ],
-    )
-
-
-def tender_bid_guarantee_required(*, tender: Tender, ruleset: RuleSet) -> bool:
-    """Whether the tender's bids must carry a bid guarantee (RULES.md "Bid guarantee": works
-    with an HPS, the package's owner estimate, above the rule set's threshold). Its schedule is
-    then validated with the bid window for a guarantee (``schedule_validation.validate``)."""
-    package = tender.package
-    return bid_guarantee_required(
-        hps=Decimal(package.owner_estimate), category=package.category, ruleset=ruleset
     )
 
 
