@@ -34,7 +34,8 @@ from tangguh.awards.models import (
     ValidityRequest,
 )
 from tangguh.bids.models import OpenedEnvelope, Opening
-from tangguh.bids.services.opening import FAILED_TECHNICAL, guarantee_check
+from tangguh.bids.selectors import BidGuaranteeRule, bid_guarantee_rule
+from tangguh.bids.services.opening import FAILED_TECHNICAL
 from tangguh.core.blobs import node_blobs
 from tangguh.core.calendar import node_calendar
 from tangguh.domain.bid_package import BidGuarantee, BidPackage, BidPackageInvalid, Problem
@@ -225,7 +226,7 @@ def evaluation_compute(tender: Tender) -> Evaluation:
     for score in BidScore.objects.filter(tender=tender).order_by("id"):
         scores.setdefault(score.company_id, []).append(score)
     clarifications = {c.company_id: c for c in PriceClarification.objects.filter(tender=tender)}
-    guarantee_rule = guarantee_check(tender, "technical" if tender.envelopes == 2 else "offer")
+    guarantee_rule = bid_guarantee_rule(tender, "technical" if tender.envelopes == 2 else "offer")
     guarantees = stated_guarantees(tender)
     today = node_calendar().local(clock.now()).date()
     document = [DocumentItem(b.item, b.unit, b.volume) for b in bill]
@@ -315,7 +316,9 @@ def evaluation_compute(tender: Tender) -> Evaluation:
     return Evaluation(tender, rules, views, outcome, error, bill)
 
 
-def _check_guarantee(view: BidView, rule, stated: BidGuarantee | None, tender: Tender) -> None:
+def _check_guarantee(
+    view: BidView, rule: BidGuaranteeRule, stated: BidGuarantee | None, tender: Tender
+) -> None:
     """The bid guarantee against the bid's validity as it stands now (extensions included): a
     required guarantee missing, below 1% of the HPS or ending before the bid fails the bid
     (``BID_GUARANTEE_FAILING``); what a version 1 package did not state is only shown."""
