@@ -474,6 +474,19 @@ def start_server(env: dict, log: Path) -> tuple[subprocess.Popen, int]:
     return server, port
 
 
+def wait_for_listener(port: int, server: subprocess.Popen, timeout: float = 60) -> None:
+    """Listening yet? (a connection that opens is enough)"""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"nothing listens on port {port}") from None
+            time.sleep(0.1)
+
+
 def stop_server(server: subprocess.Popen) -> None:
     server.terminate()
     try:
@@ -516,7 +529,9 @@ class Node:
         self, name: str, workdir: Path, extra_env: dict[str, str], *, kind: str = "node"
     ) -> None:
         self.name = name
-        self.kind = kind  # node (tangguh serve), minimal (bare WSGI view), socket (ceiling)
+        # node (tangguh serve, uploads to granian), receiver (tangguh serve with the upload
+        # receiver, uploads to it), minimal (bare WSGI view), socket (ceiling)
+        self.kind = kind
         self.data_dir = workdir / f"node-{name}" / "data"
         if self.data_dir.parent.exists():
             shutil.rmtree(self.data_dir.parent)  # a new node every time
@@ -534,7 +549,13 @@ class Node:
         subprocess.run([str(VENV / "tangguh"), "migrate", "-v", "0"], env=self.env, check=True)
         info = seed_node(self.env, recipient, vendors)
         self.code, self.tokens = info["code"], info["tokens"]
+        upload_port = free_port()
+        if self.kind == "receiver":
+            self.env["TANGGUH_UPLOAD_ADDR"] = f"127.0.0.1:{upload_port}"
         self.server, self.port = start_server(self.env, self.log)
+        if self.kind == "receiver":
+            wait_for_listener(upload_port, self.server)
+            self.port = upload_port  # the uploads go to the receiver
 
     def _start_minimal(self, vendors: int) -> None:
         app_dir = self.data_dir.parent
@@ -576,15 +597,7 @@ class Node:
             stdout=subprocess.DEVNULL,
             stderr=open(self.log, "ab"),  # noqa: SIM115 - closed with the process
         )
-        deadline = time.monotonic() + 30
-        while True:  # listening yet? (it speaks no HTTP: a connection that opens is enough)
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                if self.server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("the ceiling server did not start") from None
-                time.sleep(0.1)
+        wait_for_listener(self.port, self.server)
 
     def send(self, token: str, file: dict) -> None:
         if self.kind == "socket":
@@ -593,7 +606,7 @@ class Node:
             put_envelope(self.port, self.code, token, file)
 
     def forget(self, files: list[dict]) -> None:
-        if self.kind != "node":
+        if self.kind not in ("node", "receiver"):
             for path in (self.data_dir / "out").iterdir():
                 path.unlink()
         else:
@@ -626,7 +639,15 @@ def main() -> None:
         default=[],
         metavar="NAME:KEY=VALUE,…",
         help="measure another node too, in the same runs, with this environment "
-        "(e.g. t20:TANGGUH_THREADS=20 or fix:PYTHONPATH=/tmp/patched-copy)",
+        "(e.g. t20:TANGGUH_THREADS=20 or fix:PYTHONPATH=/tmp/patched-copy; UPLOADS=receiver "
+        "sends its uploads to the upload receiver, e.g. r1:UPLOADS=receiver,"
+        "TANGGUH_UPLOAD_WORKERS=1)",
+    )
+    parser.add_argument(
+        "--receiver",
+        action="store_true",
+        help="measure the node's upload receiver too (TANGGUH_UPLOAD_ADDR, tangguh receive): "
+        "the same node, the uploads sent to the receiver instead of granian",
     )
     parser.add_argument(
         "--minimal",
@@ -663,7 +684,11 @@ def main() -> None:
     if args.malloc:
         base_env.update(MALLOC_TRIM_THRESHOLD_="268435456", MALLOC_MMAP_THRESHOLD_="33554432")
     nodes = [Node("api", workdir, base_env)]
-    nodes += [Node(n, workdir, base_env | e) for n, e in map(parse_variant, args.variant)]
+    for name, extra in map(parse_variant, args.variant):
+        kind = "receiver" if extra.pop("UPLOADS", "granian") == "receiver" else "node"
+        nodes.append(Node(name, workdir, base_env | extra, kind=kind))
+    if args.receiver:
+        nodes.append(Node("recv", workdir, base_env, kind="receiver"))
     if args.minimal:
         nodes.append(Node("min", workdir, base_env, kind="minimal"))
     if args.ceiling:
@@ -677,6 +702,7 @@ def main() -> None:
         f"load average before: {load_average()}; node threads "
         f"{args.threads or '64 (default)'}, malloc env {'on' if args.malloc else 'off'}; "
         + "; ".join(args.variant)
+        + ("; recv: the node's upload receiver" if args.receiver else "")
         + ("; min: a bare WSGI view under granian" if args.minimal else "")
         + ("; sock: the raw work on a plain TCP socket (ceiling)" if args.ceiling else ""),
         flush=True,

@@ -7,6 +7,9 @@ While serving, a sibling process beats every ``TANGGUH_HEARTBEAT_SECONDS``
 and it stops when the serving process is gone so that an orphan can never beat for a dead
 server. The demo is a node like any other: without the beat its status page would show it as
 down and a restart after a pause would go unrecorded.
+
+With ``TANGGUH_UPLOAD_ADDR`` set, a second sibling serves the upload routes on that address
+(``tangguh receive``, tangguh/core/receiver.py), stopped the same way.
 """
 
 from __future__ import annotations
@@ -38,7 +41,15 @@ def start_heartbeat() -> subprocess.Popen:
     )
 
 
-def stop_heartbeat(process: subprocess.Popen) -> None:
+def start_receiver(addr: str) -> subprocess.Popen:
+    """The upload receiver beside granian (``tangguh receive``), watching our pid."""
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+        [sys.executable, "-m", "tangguh", "receive", "--addr", addr, "--parent", str(os.getpid())],
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def stop_sibling(process: subprocess.Popen) -> None:
     process.terminate()
     try:
         process.wait(timeout=10)
@@ -55,7 +66,12 @@ def serve_with_heartbeat(
     # The workers are forked from this process: they must not inherit its connection.
     connections.close_all()
     beating = start_heartbeat()
+    upload_addr = os.environ.get("TANGGUH_UPLOAD_ADDR", "").strip()
+    count = int(os.environ.get("TANGGUH_UPLOAD_WORKERS", "2")) if upload_addr else 0
+    receiving = [start_receiver(upload_addr) for _ in range(count)]
     try:
         serve(host, port, workers=workers)
     finally:
-        stop_heartbeat(beating)
+        for process in receiving:
+            stop_sibling(process)
+        stop_sibling(beating)
