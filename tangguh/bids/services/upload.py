@@ -43,6 +43,7 @@ from tangguh.bids.services import errors
 from tangguh.bids.services.receipts import receipt_payload
 from tangguh.core.blobs import BlobDigestMismatch, BlobTooLarge, node_blobs
 from tangguh.core.signing import sign_payload
+from tangguh.core.writer_turn import writer_turn
 from tangguh.domain.methods import StageKind
 from tangguh.domain.sealing.agefile import AgeFileChecker
 from tangguh.participation.selectors import participation_of_user
@@ -208,14 +209,15 @@ def bid_accept(
     # The receipt cites the newest signed checkpoint; making a due one here, outside the
     # short transaction, keeps that transaction to the bid itself.
     checkpoint = checkpoint_current()
-    return _record(
-        actor=actor,
-        target=target,
-        sha256=sha256,
-        size=size,
-        received_at=received_at,
-        checkpoint=checkpoint_claim(checkpoint),
-    )
+    with writer_turn():  # on SQLite: queue for the single writer (tangguh/core/writer_turn.py)
+        return _record(
+            actor=actor,
+            target=target,
+            sha256=sha256,
+            size=size,
+            received_at=received_at,
+            checkpoint=checkpoint_claim(checkpoint),
+        )
 
 
 def bid_upload(
