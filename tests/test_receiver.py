@@ -221,6 +221,34 @@ def age_identity(tmp_path_factory) -> tuple[Path, str]:
     return make_age_identity(tmp_path_factory.mktemp("age"))
 
 
+def test_a_head_sent_a_byte_at_a_time_is_cut_off(serve, monkeypatch):
+    """A slowloris: every byte comes before any socket timeout, but the head never ends."""
+    from tangguh.core import receiver as module
+
+    monkeypatch.setattr(module, "HEAD_DEADLINE_S", 1.0)
+    app = Recorder()
+    port = serve(app)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        started = time.monotonic()
+        sock.sendall(f"PUT {UPLOAD} HTTP/1.1\r\n".encode())
+        answer = b""
+        for byte in b"X-Slow: " + b"a" * 100:
+            try:
+                sock.sendall(bytes([byte]))
+            except OSError:
+                break
+            sock.settimeout(0.3)
+            try:
+                answer = sock.recv(65536)
+            except TimeoutError:
+                continue
+            break
+        assert time.monotonic() - started < 5
+    status, body = status_and_json(answer)
+    assert (status, body["code"]) == (408, "http.head_timeout")
+    assert app.calls == []
+
+
 # --- a real node ---------------------------------------------------------------------------------
 
 

@@ -23,11 +23,13 @@ malformed header lines).
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import re
 import socket
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +45,7 @@ MAX_LINE = 8192  # bytes in the request line or one header line (as nginx's defa
 MAX_HEADERS = 100
 READ_BUFFER = 64 * 1024  # the connection's buffer; larger reads bypass it into their result
 IDLE_TIMEOUT_S = 75  # a kept-alive connection with no new request
+HEAD_DEADLINE_S = 30  # the request line and headers, from their first byte
 BODY_TIMEOUT_S = 300  # a body that stops arriving for this long counts as the client gone
 DEFAULT_THREADS = 64
 LINGER_BYTES = 16 * 1024 * 1024  # read and drop at most this much of a refused body
@@ -128,8 +131,47 @@ class Request:
         return [value for key, value in self.headers if key == name]
 
 
-def read_request(rfile) -> Request | None:
-    """The request line and headers, or None when the client closed between requests."""
+class DeadlineSocketIO(io.RawIOBase):
+    """The socket's bytes for a ``BufferedReader``, with an optional deadline that bounds every
+    ``recv`` (a per-call timeout alone lets a byte a minute go on for ever)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__()
+        self.sock = sock
+        self.deadline: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("deadline passed")
+            self.sock.settimeout(left)
+        return self.sock.recv_into(buffer)
+
+
+def read_request(rfile, raw: DeadlineSocketIO | None = None) -> Request | None:
+    """The request line and headers, or None when the client closed between requests.
+
+    Once the first byte is in, the whole head must arrive within ``HEAD_DEADLINE_S``: a client
+    sending a byte a minute would otherwise hold a thread for ever (slowloris).
+    """
+    if not rfile.peek(1):
+        return None
+    if raw is not None:
+        raw.deadline = time.monotonic() + HEAD_DEADLINE_S
+    try:
+        return _read_head(rfile)
+    except TimeoutError:
+        raise BadRequest("http.head_timeout", "The request head came too slowly.", 408) from None
+    finally:
+        if raw is not None:
+            raw.deadline = None
+
+
+def _read_head(rfile) -> Request | None:
     line = rfile.readline(MAX_LINE + 1)
     while line in (b"\r\n", b"\n"):  # RFC 9112 2.2: ignore empty lines before a request
         line = rfile.readline(MAX_LINE + 1)
@@ -307,7 +349,8 @@ class Receiver:
     def _connection(self, sock: socket.socket) -> None:
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with sock, sock.makefile("rb", buffering=READ_BUFFER) as rfile:
+            raw = DeadlineSocketIO(sock)
+            with sock, io.BufferedReader(raw, READ_BUFFER) as rfile:
                 while self._one_request(sock, rfile):
                     pass
                 _linger(sock)
@@ -318,7 +361,7 @@ class Receiver:
         """Serve one request; True when the connection may carry another."""
         sock.settimeout(IDLE_TIMEOUT_S)
         try:
-            request = read_request(rfile)
+            request = read_request(rfile, rfile.raw)
             if request is None:
                 return False
             length, framed = body_length(request)
