@@ -193,6 +193,21 @@ def test_a_refused_upload_still_gets_its_answer_while_the_client_is_sending(serv
         assert answer.status == 403
 
 
+def test_a_204_has_neither_length_nor_body_and_keeps_the_connection(serve):
+    def no_content(environ, start_response):
+        start_response("204 No Content", [("Upload-Offset", "5"), ("Content-Length", "0")])
+        return [b""]
+
+    port = serve(no_content)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    for _ in range(2):
+        connection.request("PATCH", UPLOAD + "/uploads/abc", body=b"hello")
+        response = connection.getresponse()
+        assert response.status == 204 and response.read() == b""
+        assert response.getheader("Upload-Offset") == "5"
+        assert response.getheader("Content-Length") is None
+
+
 def test_head_answers_without_a_body(serve):
     port = serve(Recorder(read=False))
     answer = exchange(port, f"HEAD {UPLOAD} HTTP/1.1\r\nConnection: close\r\n\r\n".encode())

@@ -420,7 +420,11 @@ class Receiver:
         # A body the application did not read all of would be taken for the next request.
         keep = keep and body.remaining == 0 and not body._continue
         names = {name.lower() for name, _ in headers}
-        if "content-length" not in names:
+        if status[:3] in ("204", "304") or status[:1] == "1":
+            # RFC 9110 8.6: no Content-Length, and no body, in these (tus PATCH answers 204)
+            headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
+            payload = b""
+        elif "content-length" not in names:
             headers.append(("Content-Length", str(len(payload))))
         if not keep:
             headers = [(n, v) for n, v in headers if n.lower() != "connection"]
