@@ -90,13 +90,16 @@ TENDERS = [
         6,
         clarify=True,
     ),
+    # Works above Rp10 miliar HPS, announced and not yet bidding: bidders must attach a bid
+    # guarantee (jaminan penawaran) of at least 1% of the HPS and get a bid window of at least 2
+    # working days (RULES.md); the sealing page shows the requirement and its minimum.
     DemoTender(
-        "Rehabilitasi Gedung SD Inpres Kwamki",
+        "Pembangunan Gedung dan Asrama SMA Negeri Kwamki Narama",
         "dinas-pendidikan",
         "ppk.pendidikan",
         "works",
-        1_650_000_000,
-        1_590_000_000,
+        11_400_000_000,
+        10_950_000_000,
         "Kwamki Narama",
         0,
         12,
