@@ -25,6 +25,7 @@ from tests.test_bids_upload import (
     SEED,
     _free_port,
     _server_env,
+    _start_server,
     digest_header,
     make_age_identity,
     seal,
@@ -283,14 +284,8 @@ def test_a_node_takes_uploads_through_its_receiver(tmp_path: Path, age_identity)
     env = _server_env(tmp_path)
     port, upload_port = _free_port(), _free_port()
     env.update(TANGGUH_UPLOAD_ADDR=f"127.0.0.1:{upload_port}", TANGGUH_UPLOAD_WORKERS="2")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tangguh", "serve", "--addr", f"127.0.0.1:{port}"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = _start_server(env, port)
     try:
-        _wait_listening(port, server)
         _wait_listening(upload_port, server)
         seeded = subprocess.run(
             [sys.executable, "-c", SEED], env=env, capture_output=True, text=True, check=False

@@ -76,11 +76,11 @@ class Body:
         self._rfile = rfile
         self._sock = sock
         self.remaining = length
-        self._continue = expect_continue
+        self.continue_pending = expect_continue  # 100 Continue not sent yet
 
     def _ready(self) -> None:
-        if self._continue:
-            self._continue = False
+        if self.continue_pending:
+            self.continue_pending = False
             self._sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
             self._sock.settimeout(BODY_TIMEOUT_S)
 
@@ -94,17 +94,6 @@ class Body:
         if len(data) < size:
             self.remaining = 0  # the client went away: what is left will never come
         return data
-
-    def readinto(self, buffer) -> int:
-        view = memoryview(buffer).cast("B")[: max(self.remaining, 0)]
-        if not len(view):
-            return 0
-        self._ready()
-        count = self._rfile.readinto(view)
-        self.remaining -= count
-        if count < len(view):
-            self.remaining = 0
-        return count
 
     def readline(self, size: int = -1) -> bytes:
         if self.remaining <= 0:
@@ -311,12 +300,11 @@ class Receiver:
         port: int,
         *,
         threads: int = DEFAULT_THREADS,
-        listener: socket.socket | None = None,
     ) -> None:
         self.app = app
         # reuse_port: several receiver processes share the address, the kernel spreads the
         # connections between them (each has its own interpreter lock)
-        self.listener = listener or socket.create_server(
+        self.listener = socket.create_server(
             (host, port),
             family=socket.AF_INET6 if ":" in host else socket.AF_INET,
             backlog=512,
@@ -347,15 +335,13 @@ class Receiver:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
     def _connection(self, sock: socket.socket) -> None:
-        try:
+        # OSError/ValueError: the client went away or closed on us, so there is no one to answer
+        with contextlib.suppress(OSError, ValueError), sock:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            raw = DeadlineSocketIO(sock)
-            with sock, io.BufferedReader(raw, READ_BUFFER) as rfile:
+            with io.BufferedReader(DeadlineSocketIO(sock), READ_BUFFER) as rfile:
                 while self._one_request(sock, rfile):
-                    pass
+                    continue
                 _linger(sock)
-        except (OSError, ValueError):
-            pass  # the client went away or closed on us; nothing to answer
 
     def _one_request(self, sock: socket.socket, rfile) -> bool:
         """Serve one request; True when the connection may carry another."""
@@ -418,7 +404,7 @@ class Receiver:
         status, headers = started
         payload = b"".join(chunks)
         # A body the application did not read all of would be taken for the next request.
-        keep = keep and body.remaining == 0 and not body._continue
+        keep = keep and body.remaining == 0 and not body.continue_pending
         names = {name.lower() for name, _ in headers}
         if status[:3] in ("204", "304") or status[:1] == "1":
             # RFC 9110 8.6: no Content-Length, and no body, in these (tus PATCH answers 204)
