@@ -9,9 +9,11 @@ Two scenarios: one 1 GiB stream, and 20 concurrent 50 MiB streams (20 vendors, e
 registered, each with a token). Before each measurement the outputs of the previous one are
 deleted, dirty pages are synced, and a few GiB of memory are touched and freed (this VM returns
 freed memory to the host; a cold page costs a host fault, which would make the first writer
-slow). The modes are interleaved, and their order alternates from run to run (raw, api / api,
-raw …). The envelopes are real age files sealed with pyrage to the tender's recipient. Every
-byte stays under --workdir (in /tmp), deleted at the end unless --keep.
+slow). Each run measures raw, node, raw, node, …, raw, and each node's ratio is taken against
+the mean of the two raw loops beside it: other tenants of this shared machine come and go
+within seconds. The nodes' order alternates from run to run. The envelopes are real age files
+sealed with pyrage to the tender's recipient. Every byte stays under --workdir (in /tmp),
+deleted at the end unless --keep.
 """
 
 from __future__ import annotations
@@ -340,9 +342,26 @@ def api_ingest(node: Node, pairs: list[tuple[str, dict]]) -> float:
     return time.perf_counter() - started
 
 
+def withdraw_envelope(port: int, code: str, token: str) -> None:
+    """``DELETE`` the vendor's current envelope, so that its next upload is a new bid (a repeat
+    of the current envelope would only answer with the receipt it already has)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(
+            "DELETE",
+            f"/api/v1/tenders/{code}/bids/mine/offer",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        response = connection.getresponse()
+        payload = response.read()
+    finally:
+        connection.close()
+    if response.status != 200:
+        raise SystemExit(f"withdrawal refused: HTTP {response.status} {payload[:400]!r}")
+
+
 def forget_blobs(data_dir: Path, files: list[dict]) -> None:
-    """Delete the stored envelopes so that the next run stores them again (the database keeps
-    its rows: a repeat of the current envelope answers with the same receipt)."""
+    """Delete the stored envelopes so that the next run stores them again."""
     root = data_dir / "files"
     for file in files:
         sha = file["sha256"]
@@ -503,20 +522,11 @@ def mbps(files: list[dict], seconds: float) -> float:
     return sum(f["size"] for f in files) / seconds / MB
 
 
-# The raw loop does the same work every run, so its CPU seconds per GiB show when another
+# The raw loop does the same work every time, so its CPU seconds per GiB show when another
 # tenant of this shared machine was on our cores: CPU time then stretches (the caches and the
-# core are shared), and a ratio taken in such a run says more about the neighbour than the node.
+# core are shared), and a ratio taken next to such a loop says more about the neighbour than
+# about the node.
 QUIET_FACTOR = 1.25
-
-
-def quiet_runs(raw_cpu: list[float]) -> list[int]:
-    """The runs in which the raw loop cost at most QUIET_FACTOR times its cheapest run."""
-    best = min(raw_cpu)
-    return [i for i, cpu in enumerate(raw_cpu) if cpu <= best * QUIET_FACTOR]
-
-
-def quiet_median(values: list[float], quiet: list[int]) -> float:
-    return statistics.median(values[i] for i in quiet)
 
 
 def spread(values: list[float]) -> str:
@@ -621,16 +631,63 @@ class Node:
         else:
             put_envelope(self.port, self.code, token, file)
 
-    def forget(self, files: list[dict]) -> None:
+    def forget(self, files: list[dict], tokens: list[str]) -> None:
+        """After a measurement: its files go, and each vendor withdraws its envelope, so that
+        every measured upload is a new bid (audit event, signed receipt, new row)."""
         if self.kind not in ("node", "receiver"):
             for path in (self.data_dir / "out").iterdir():
                 path.unlink()
-        else:
-            forget_blobs(self.data_dir, files)
+            return
+        for token in tokens:
+            withdraw_envelope(self.port, self.code, token)
+        forget_blobs(self.data_dir, files)
 
     def stop(self) -> None:
         if self.server is not None:
             stop_server(self.server)
+
+
+def measure(node: Node | None, scenario: str, files: list[dict], args, number: int) -> dict:
+    """One measurement of the raw loop (``node`` None) or of a node, after ``settle``."""
+    gib = sum(f["size"] for f in files) / 2**30
+    settle(args.warm_gib)
+    raw_out = args.workdir / "raw-out"
+    pids = process_tree(node.server.pid) if node else []
+    own_before, server_before = own_cpu_seconds(), cpu_seconds(pids)
+    taken: dict = {}
+    if node is None:
+        seconds = raw_ingest(files, raw_out)
+        own_cpu, server_cpu = own_cpu_seconds() - own_before, 0.0
+        shutil.rmtree(raw_out)
+    else:
+        # the big envelope has a vendor of its own; the others one each
+        tokens = node.tokens[-1:] if scenario == "one" else node.tokens
+        sampler = RssSampler(node.server.pid)
+        sampler.start()
+        pairs = list(zip(tokens, files, strict=False))
+        seconds = api_ingest(node, pairs)
+        taken["memory"] = sampler.finish()
+        own_cpu, server_cpu = own_cpu_seconds() - own_before, cpu_seconds(pids) - server_before
+        node.forget(files, [token for token, _ in pairs])
+    taken |= {
+        "mbps": mbps(files, seconds),
+        "cpu": (own_cpu + server_cpu) / gib,
+        "server_cpu": server_cpu / gib,
+    }
+    name = node.name if node else "raw"
+    extra = ""
+    if node is not None:
+        memory = taken["memory"]
+        extra = (
+            f", server {taken['server_cpu']:.2f})  server RSS +{memory['rss_growth'] / MIB:.1f}"
+            f" MiB (all its processes +{memory['tree_rss_growth'] / MIB:.1f} MiB"
+        )
+    print(
+        f"run {number} {scenario:4} {name:5}: {taken['mbps']:7.1f} MB/s ({seconds:.2f} s, "
+        f"CPU {taken['cpu']:.2f} s/GiB{extra})",
+        flush=True,
+    )
+    return taken
 
 
 def main() -> None:
@@ -710,10 +767,7 @@ def main() -> None:
     if args.ceiling:
         nodes.append(Node("sock", workdir, base_env, kind="socket"))
     modes = ["raw"] + [node.name for node in nodes]
-    results: dict[str, dict[str, list]] = {
-        s: {k: [] for m in modes for k in (m, f"{m} cpu", f"{m} server cpu", f"{m} memory")}
-        for s in scenarios
-    }
+    results: dict[str, dict[str, list[dict]]] = {s: {m: [] for m in modes} for s in scenarios}
     print(
         f"load average before: {load_average()}; node threads "
         f"{args.threads or '64 (default)'}, malloc env {'on' if args.malloc else 'off'}; "
@@ -728,49 +782,28 @@ def main() -> None:
             node.start(str(recipient), args.streams + 1)
             # warm-up: imports, first allocations, the database connection of the upload path
             node.send(node.tokens[0], small[0])
-            node.forget(small[:1])
+            node.forget(small[:1], node.tokens[:1])
         for number in range(1, args.runs + 1):
-            order = modes if number % 2 else list(reversed(modes))
+            order = nodes if number % 2 else list(reversed(nodes))
             for scenario in scenarios:
                 files = big if scenario == "one" else small
-                gib = sum(f["size"] for f in files) / 2**30
-                for mode in order:
-                    node = next((n for n in nodes if n.name == mode), None)
-                    settle(args.warm_gib)
-                    pids = process_tree(node.server.pid) if node else []
-                    own_before, server_before = own_cpu_seconds(), cpu_seconds(pids)
-                    extra = ""
-                    if node is None:
-                        seconds = raw_ingest(files, raw_out)
-                        own_cpu = own_cpu_seconds() - own_before
-                        server_cpu = 0.0
-                        shutil.rmtree(raw_out)
-                    else:
-                        # the big envelope has a vendor of its own; the others one each
-                        tokens = node.tokens[-1:] if scenario == "one" else node.tokens
-                        sampler = RssSampler(node.server.pid)
-                        sampler.start()
-                        seconds = api_ingest(node, list(zip(tokens, files, strict=False)))
-                        memory = sampler.finish()
-                        own_cpu = own_cpu_seconds() - own_before
-                        server_cpu = cpu_seconds(pids) - server_before
-                        node.forget(files)
-                        results[scenario][f"{mode} memory"].append(memory)
-                        extra = (
-                            f"  server RSS +{memory['rss_growth'] / MIB:.1f} MiB "
-                            f"(all its processes +{memory['tree_rss_growth'] / MIB:.1f} MiB)"
-                        )
-                    results[scenario][mode].append(mbps(files, seconds))
-                    cpu = own_cpu + server_cpu
-                    results[scenario][f"{mode} cpu"].append(cpu / gib)
-                    results[scenario][f"{mode} server cpu"].append(server_cpu / gib)
-                    print(
-                        f"run {number} {scenario:4} {mode:5}: {mbps(files, seconds):7.1f} MB/s "
-                        f"({seconds:.2f} s, CPU {cpu / gib:.2f} s/GiB"
-                        + (f", server {server_cpu / gib:.2f}" if node else "")
-                        + f"){extra}",
-                        flush=True,
+                record = results[scenario]
+                # raw, node, raw, node, …, raw: each node's ratio is against the mean of the
+                # raw loops just before and just after it (the neighbours come and go within
+                # seconds; a raw figure from another moment would measure them instead)
+                before = measure(None, scenario, files, args, number)
+                record["raw"].append(before)
+                for node in order:
+                    taken = measure(node, scenario, files, args, number)
+                    after = measure(None, scenario, files, args, number)
+                    record["raw"].append(after)
+                    taken["ratio"] = taken["mbps"] / statistics.mean(
+                        [before["mbps"], after["mbps"]]
                     )
+                    taken["raw_cpu"] = max(before["cpu"], after["cpu"])
+                    record[node.name].append(taken)
+                    print(f"      ratio {taken['ratio']:.2f}", flush=True)
+                    before = after
     finally:
         for node in nodes:
             node.stop()
@@ -782,50 +815,49 @@ def main() -> None:
     summary = {}
     for scenario in scenarios:
         files = big if scenario == "one" else small
-        raw = results[scenario]["raw"]
         label = f"{len(files)} x {files[0]['size'] / MIB:.0f} MiB"
         summary[scenario] = {"streams": len(files), "bytes": sum(f["size"] for f in files)}
+        raw = results[scenario]["raw"]
+        best_raw = max(m["mbps"] for m in raw)
+        cheapest = min(m["cpu"] for m in raw)
         print(f"{label}, {args.runs} runs (medians [min–max]):")
         for mode in modes:
-            rates, cpu = results[scenario][mode], results[scenario][f"{mode} cpu"]
-            server_cpu = results[scenario][f"{mode} server cpu"]
-            ratios = [rate / base for rate, base in zip(rates, raw, strict=True)]
-            growth = [m["rss_growth"] / MIB for m in results[scenario][f"{mode} memory"]]
-            summary[scenario][mode] = {
-                "mbps": rates,
-                "median_mbps": statistics.median(rates),
-                "ratios": ratios,
-                "median_ratio": statistics.median(ratios),
-                "cpu_s_per_gib": cpu,
-                "server_cpu_s_per_gib": server_cpu,
-                "rss_growth_mib": growth,
-                "memory": results[scenario][f"{mode} memory"],
-            }
+            taken = results[scenario][mode]
+            rates = [m["mbps"] for m in taken]
+            cpu = [m["cpu"] for m in taken]
             line = (
                 f"  {mode:5} {statistics.median(rates):6.0f} MB/s [{spread(rates)}]  "
                 f"CPU {statistics.median(cpu):.2f} s/GiB"
             )
+            figures = {"mbps": rates, "median_mbps": statistics.median(rates), "cpu": cpu}
             if mode != "raw":
-                line += f" (server {statistics.median(server_cpu):.2f})"
+                ratios = [m["ratio"] for m in taken]
+                quiet = [m["ratio"] for m in taken if m["raw_cpu"] <= cheapest * QUIET_FACTOR]
+                growth = [m["memory"]["rss_growth"] / MIB for m in taken]
+                figures |= {
+                    "ratios": ratios,
+                    "median_ratio": statistics.median(ratios),
+                    "quiet_ratios": quiet,
+                    "best_ratio": max(rates) / best_raw,
+                    "server_cpu": [m["server_cpu"] for m in taken],
+                    "rss_growth_mib": growth,
+                    "memory": [m["memory"] for m in taken],
+                }
                 line += (
-                    f"  ratio {statistics.median(ratios):.2f} [{spread(ratios)}] (target >= 0.8)"
+                    f" (server {statistics.median(figures['server_cpu']):.2f})"
+                    f"  ratio {statistics.median(ratios):.2f} [{spread(ratios)}]"
+                    + (f", quiet {statistics.median(quiet):.2f} ({len(quiet)})" if quiet else "")
+                    + f", best/best {figures['best_ratio']:.2f} (target >= 0.8)"
                     f"  server RSS growth {statistics.median(growth):.1f} MiB "
                     f"[{spread(growth)}] (target < 64 MB for the 1 GiB envelope)"
                 )
+            summary[scenario][mode] = figures
             print(line)
-        quiet = quiet_runs(results[scenario]["raw cpu"])
-        summary[scenario]["quiet_runs"] = quiet
-        if len(quiet) < len(raw):
-            print(
-                f"  quiet runs only ({len(quiet)} of {len(raw)}: the raw loop's CPU per GiB "
-                f"within {QUIET_FACTOR:.2f}x its best), median ratios: "
-                + ", ".join(
-                    f"{mode} {quiet_median(summary[scenario][mode]['ratios'], quiet):.2f}"
-                    for mode in modes[1:]
-                )
-                if quiet
-                else "  no quiet run"
-            )
+    print(
+        "ratio: against the mean of the raw loops just before and after; quiet: only where "
+        f"both cost at most {QUIET_FACTOR:.2f}x the cheapest raw loop's CPU per GiB; best/best: "
+        "the fastest run against the fastest raw loop (a neighbour only ever slows a run down)."
+    )
     print(
         "CPU: this process (raw loop or client) + the node's processes; kernel writeback "
         "threads not counted."

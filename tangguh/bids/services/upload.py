@@ -208,7 +208,11 @@ def bid_accept(
         raise errors.digest_mismatch(declared_sha256, sha256)
     # The receipt cites the newest signed checkpoint; making a due one here, outside the
     # short transaction, keeps that transaction to the bid itself.
+    # So are what the receipt names that no bid changes (the node; the envelope's sealing key,
+    # fixed once the tender is announced): the writers queue behind this transaction.
     checkpoint = checkpoint_current()
+    node = node_identity()
+    fingerprint = sealing_fingerprint(target.tender, target.lot, target.name)
     with writer_turn():  # on SQLite: queue for the single writer (tangguh/core/writer_turn.py)
         return _record(
             actor=actor,
@@ -217,6 +221,8 @@ def bid_accept(
             size=size,
             received_at=received_at,
             checkpoint=checkpoint_claim(checkpoint),
+            node=node,
+            fingerprint=fingerprint,
         )
 
 
@@ -270,7 +276,9 @@ def _record(
     sha256: str,
     size: int,
     received_at: datetime,
-    checkpoint: dict | None = None,
+    checkpoint: dict,
+    node: tuple[str, str],
+    fingerprint: str | None,
 ):
     with transaction.atomic():
         tender = lock_tender(target.tender)
@@ -287,7 +295,7 @@ def _record(
         if previous is not None:
             previous.superseded_at = received_at
             previous.save(update_fields=["superseded_at"])
-        node, prefix = node_identity()
+        node_name, prefix = node
         event = audit_append(
             actor=actor,
             action="bid.received",
@@ -306,7 +314,7 @@ def _record(
         )
         receipt = sign_payload(
             receipt_payload(
-                node=node,
+                node=node_name,
                 ocds_prefix=prefix,
                 tender_code=tender.code,
                 lot=target.lot,
@@ -318,7 +326,7 @@ def _record(
                 received_at=received_at,
                 audit_index=event.seq,
                 audit_head=event.hash,
-                recipient_fingerprint=sealing_fingerprint(tender, target.lot, target.name),
+                recipient_fingerprint=fingerprint,
                 checkpoint=checkpoint,
             )
         )
