@@ -22,14 +22,14 @@ from tangguh.bids.services import errors
 from tangguh.bids.services.closing import closing_statement_sign
 from tangguh.bids.services.receipts import rfc3339
 from tangguh.bids.services.upload import (
+    bid_target,
     bid_upload,
     bid_withdraw,
     parse_content_digest,
     parse_content_length,
-    upload_target,
 )
 from tangguh.participation.selectors import participation_of_user
-from tangguh.tenders.selectors import tender_get, tender_get_visible
+from tangguh.tenders.selectors import tender_get
 
 router = Router(tags=["bids"])
 ENVELOPE_PATH = "/{code}/bids/mine/{envelope}"
@@ -47,11 +47,6 @@ def _envelope_out(envelope: Envelope, supersedes: str | None = None) -> dict:
     }
 
 
-def _target(request, code: str, envelope: str):
-    tender = tender_get_visible(code, request.auth)
-    return upload_target(actor=request.auth, tender=tender, code=code, name=envelope)
-
-
 @router.put(
     ENVELOPE_PATH,
     auth=browser_or_bearer,
@@ -65,7 +60,7 @@ def upload_envelope(request, code: str, envelope: str):
         chunked="chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower(),
     )
     declared = parse_content_digest(meta.get("HTTP_CONTENT_DIGEST"))
-    target = _target(request, code, envelope)
+    target = bid_target(actor=request.auth, code=code, name=envelope)
     result = bid_upload(
         actor=request.auth,
         target=target,
@@ -83,7 +78,9 @@ def upload_envelope(request, code: str, envelope: str):
     summary="Withdraw the current envelope before the deadline",
 )
 def withdraw_envelope(request, code: str, envelope: str):
-    withdrawn = bid_withdraw(actor=request.auth, target=_target(request, code, envelope))
+    withdrawn = bid_withdraw(
+        actor=request.auth, target=bid_target(actor=request.auth, code=code, name=envelope)
+    )
     return {
         "envelope": withdrawn.name,
         "lot": withdrawn.lot,

@@ -43,8 +43,8 @@ from tangguh.bids.services.resumable import (
     upload_status,
     upload_terminate,
 )
-from tangguh.bids.services.upload import UploadTarget, parse_content_length, upload_target
-from tangguh.tenders.selectors import tender_get, tender_get_visible
+from tangguh.bids.services.upload import UploadTarget, bid_target, parse_content_length
+from tangguh.tenders.selectors import tender_get
 
 router = Router(tags=["bids"])
 UPLOAD_PATH = "/{code}/bids/mine/{envelope}/uploads/{upload_id}"
@@ -67,11 +67,6 @@ def tus_headers(run):
         return response
 
     return wrapper
-
-
-def _target(request, code: str, envelope: str) -> UploadTarget:
-    tender = tender_get_visible(code, request.auth)
-    return upload_target(actor=request.auth, tender=tender, code=code, name=envelope)
 
 
 def _state_headers(response: HttpResponse, state: UploadState, target: UploadTarget) -> None:
@@ -103,7 +98,7 @@ def tus_create(request, code: str, envelope: str):
     parse_tus_resumable(meta.get("HTTP_TUS_RESUMABLE"))
     length = parse_upload_length(meta.get("HTTP_UPLOAD_LENGTH"))
     sha256 = declared_sha256(parse_upload_metadata(meta.get("HTTP_UPLOAD_METADATA")))
-    target = _target(request, code, envelope)
+    target = bid_target(actor=request.auth, code=code, name=envelope)
     state = upload_create(actor=request.auth, target=target, length=length, sha256=sha256)
     response = HttpResponse(status=201)
     response["Location"] = f"{request.path.rstrip('/')}/uploads/{state.id}"
@@ -121,7 +116,7 @@ def tus_create(request, code: str, envelope: str):
 @decorate_view(tus_headers)
 def tus_head(request, code: str, envelope: str, upload_id: str):
     parse_tus_resumable(request.META.get("HTTP_TUS_RESUMABLE"))
-    target = _target(request, code, envelope)
+    target = bid_target(actor=request.auth, code=code, name=envelope)
     state = upload_status(actor=request.auth, target=target, upload_id=upload_id)
     response = HttpResponse(status=200)
     _state_headers(response, state, target)
@@ -148,7 +143,7 @@ def tus_patch(request, code: str, envelope: str, upload_id: str):
         chunked="chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower(),
     )
     checksum = parse_upload_checksum(meta.get("HTTP_UPLOAD_CHECKSUM"))
-    target = _target(request, code, envelope)
+    target = bid_target(actor=request.auth, code=code, name=envelope)
     outcome = upload_append(
         actor=request.auth,
         target=target,
@@ -173,6 +168,6 @@ def tus_patch(request, code: str, envelope: str, upload_id: str):
 @decorate_view(tus_headers)
 def tus_delete(request, code: str, envelope: str, upload_id: str):
     parse_tus_resumable(request.META.get("HTTP_TUS_RESUMABLE"))
-    target = _target(request, code, envelope)
+    target = bid_target(actor=request.auth, code=code, name=envelope)
     upload_terminate(actor=request.auth, target=target, upload_id=upload_id)
     return HttpResponse(status=204)

@@ -48,7 +48,7 @@ from tangguh.domain.methods import StageKind
 from tangguh.domain.sealing.agefile import AgeFileChecker
 from tangguh.participation.selectors import participation_of_user
 from tangguh.tenders.models import Tender
-from tangguh.tenders.selectors import tender_schedule
+from tangguh.tenders.selectors import tender_get_visible, tender_schedule
 from tangguh.vendors.models import VendorCompany
 
 READ_BLOCK = 1024 * 1024
@@ -121,6 +121,13 @@ def upload_target(*, actor, tender: Tender | None, code: str, name: str, lot: in
     if participation is None:
         raise errors.not_registered()
     return UploadTarget(tender=tender, company=participation.company, lot=lot, name=name)
+
+
+def bid_target(*, actor, code: str, name: str) -> UploadTarget:
+    """The tender ``code`` as ``actor`` may see it, then ``upload_target``: the first step of
+    every upload, resumable or whole, and of a withdrawal."""
+    tender = tender_get_visible(code, actor, related=False)
+    return upload_target(actor=actor, tender=tender, code=code, name=name)
 
 
 def check_bid_window(tender: Tender, moment: datetime) -> None:
