@@ -699,7 +699,13 @@ def main() -> None:
     parser.add_argument(
         "--scenarios", default="one,many", help="one (1 big stream), many (concurrent)"
     )
-    parser.add_argument("--warm-gib", type=float, default=3.0, help="memory touched before each")
+    parser.add_argument(
+        "--warm-gib",
+        type=float,
+        default=1.0,
+        help="memory touched and freed before each measurement (ADR 0706: 3 GiB right before "
+        "a measurement cost the CPU-bound servers 12-20%% and made every figure noisier)",
+    )
     parser.add_argument("--threads", type=int, help="TANGGUH_THREADS of the node (default 64)")
     parser.add_argument(
         "--malloc",
