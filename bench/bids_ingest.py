@@ -43,7 +43,7 @@ from search_bench import VENV, free_port, node_env, wait_for  # bench/ is sys.pa
 TIME_BUDGET_S = 30 * 60  # the whole benchmark stops after this, whatever happens
 MIB = 1024 * 1024
 MB = 1_000_000  # figures are in MB/s (10^6 bytes per second)
-BLOCK = 1024 * 1024  # the raw loop reads and writes in the blocks the upload service uses
+BLOCK = 512 * 1024  # the raw loop reads and writes in the blocks the upload service uses
 CODE = "T2024-BENCH"
 
 # Runs in the node's environment (DJANGO_SETTINGS_MODULE) before the server starts: a tender in
@@ -103,7 +103,7 @@ print(json.dumps({"code": tender.code, "tokens": tokens}))
 """
 
 # The control node of --minimal: the least a WSGI view under granian can do with an upload
-# (read 1 MiB blocks + SHA-256 + write + fsync, no Django, no checks, no database).
+# (read 512 KiB blocks + SHA-256 + write + fsync, no Django, no checks, no database).
 MINIMAL_APP = r"""
 import hashlib, json, os, tempfile
 
@@ -119,7 +119,7 @@ def application(environ, start_response):
     fd, _name = tempfile.mkstemp(dir=OUT)
     with os.fdopen(fd, "wb") as out:
         while left > 0:
-            block = stream.read(min(1024 * 1024, left))
+            block = stream.read(min(512 * 1024, left))
             if not block:
                 break
             left -= len(block)
@@ -133,7 +133,7 @@ def application(environ, start_response):
     return [body]
 """
 
-# The ceiling of --ceiling: the raw loop's own work (SHA-256 + write + fsync, 1 MiB blocks) on
+# The ceiling of --ceiling: the raw loop's own work (SHA-256 + write + fsync, 512 KiB blocks) on
 # bytes received from a plain TCP socket (recv_into a reused buffer, no HTTP, no framework, no
 # copy beyond the kernel's), with the node store's writeback hint, one thread per connection,
 # in its own process. It answers with the
@@ -147,7 +147,7 @@ WRITEBACK_EVERY = 8 * 1024 * 1024  # the node's store asks for writeback as ofte
 
 
 def serve(conn):
-    buffer = memoryview(bytearray(1024 * 1024))
+    buffer = memoryview(bytearray(512 * 1024))
     digest = hashlib.sha256()
     fd, _name = tempfile.mkstemp(dir=OUT)
     size = written_back = 0

@@ -47,7 +47,7 @@ from tangguh.tenders.selectors import tender_get
 from tangguh.vendors.models import VendorCompany
 from tangguh.vendors.selectors import vendor_companies_of
 
-READ_BLOCK = 1024 * 1024
+READ_BLOCK = 512 * 1024  # as a bid upload's (upload.py: a block still in cache when hashed)
 
 
 @dataclass(frozen=True)
