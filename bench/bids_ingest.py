@@ -7,7 +7,7 @@ concurrency, same disk; and the server's RSS growth while it receives the 1 GiB 
 
 Two scenarios: one 1 GiB stream, and 20 concurrent 50 MiB streams (20 vendors, each
 registered, each with a token). Before each measurement the outputs of the previous one are
-deleted, dirty pages are synced, and a few GiB of memory are touched and freed (this VM returns
+deleted, dirty pages are synced, and 1 GiB of memory is touched and freed (this VM returns
 freed memory to the host; a cold page costs a host fault, which would make the first writer
 slow). Each run measures raw, node, raw, node, …, raw, and each node's ratio is taken against
 the mean of the two raw loops beside it: other tenants of this shared machine come and go

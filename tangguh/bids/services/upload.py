@@ -219,10 +219,9 @@ def bid_accept(
         raise errors.length_mismatch(declared_length, size)
     if sha256 != declared_sha256:
         raise errors.digest_mismatch(declared_sha256, sha256)
-    # The receipt cites the newest signed checkpoint; making a due one here, outside the
-    # short transaction, keeps that transaction to the bid itself.
-    # So are what the receipt names that no bid changes (the node; the envelope's sealing key,
-    # fixed once the tender is announced): the writers queue behind this transaction.
+    # Read outside the short transaction, which the other writers queue behind: the newest
+    # signed checkpoint the receipt cites (making a due one here), and what no bid changes,
+    # the node's name and the envelope's sealing key (fixed once the tender is announced).
     checkpoint = checkpoint_current()
     node = node_identity()
     fingerprint = sealing_fingerprint(target.tender, target.lot, target.name)
